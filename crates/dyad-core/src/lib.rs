@@ -1,0 +1,11 @@
+//! dyad's domain: the rules of the duo care pathway, free of I/O.
+//!
+//! Every function here is pure: time comes in as a parameter, data comes in as values.
+//! The store and web layers call into this crate; it never calls out.
+
+pub mod forms;
+pub mod instruments;
+pub mod pathway;
+pub mod policy;
+pub mod screening;
+pub mod time;

@@ -1,0 +1,1 @@
+//! pathway (being written).
