@@ -1,1 +1,0 @@
-//! pathway (being written).

@@ -1,0 +1,718 @@
+//! The duo agreement: its sections (keys exactly as the API names them), validation,
+//! completeness, a canonical content hash, a readable diff between versions, and the signing
+//! rules.
+//!
+//! A version is identified by its content hash. A signature names the hash it was given on, so a
+//! signature on an earlier version never counts for the current one: any change needs both
+//! participants and a facilitator to sign again.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::str::FromStr;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use super::ParseError;
+
+/// The longest text any one section (or one participant's entry) may hold, in characters.
+pub const MAX_TEXT_CHARS: usize = 5000;
+
+/// The section keys, in the order the API lists them (and the diff reports them).
+pub const SECTION_KEYS: [&str; 12] = [
+    "intentions",
+    "boundaries",
+    "touch",
+    "proximity",
+    "sharing",
+    "music",
+    "time_outs",
+    "talking",
+    "shared_vs_own",
+    "difficult_moments",
+    "afterwards",
+    "confidentiality",
+];
+
+/// A kind of touch a participant may consent to. Never sexual: these four are all there is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TouchKind {
+    Hand,
+    Shoulder,
+    Hug,
+    Holding,
+}
+
+impl TouchKind {
+    pub const ALL: [TouchKind; 4] = [
+        TouchKind::Hand,
+        TouchKind::Shoulder,
+        TouchKind::Hug,
+        TouchKind::Holding,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TouchKind::Hand => "hand",
+            TouchKind::Shoulder => "shoulder",
+            TouchKind::Hug => "hug",
+            TouchKind::Holding => "holding",
+        }
+    }
+}
+
+impl fmt::Display for TouchKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for TouchKind {
+    type Err = ParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        TouchKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| ParseError::new("touch kind", s))
+    }
+}
+
+/// One participant's touch consent: the kinds of touch they accept from their partner and from
+/// a facilitator. Empty sets (the default) mean no touch.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TouchConsent {
+    pub from_partner: BTreeSet<TouchKind>,
+    pub from_facilitator: BTreeSet<TouchKind>,
+}
+
+impl TouchConsent {
+    pub fn is_empty(&self) -> bool {
+        self.from_partner.is_empty() && self.from_facilitator.is_empty()
+    }
+}
+
+/// The agreement's sections. Participant-keyed maps hold each person's own entry. An absent
+/// entry and an empty one mean the same (no intention written, no touch, nothing to share).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AgreementSections {
+    pub intentions: BTreeMap<String, String>,
+    pub boundaries: String,
+    pub touch: BTreeMap<String, TouchConsent>,
+    pub proximity: String,
+    pub sharing: BTreeMap<String, String>,
+    pub music: String,
+    pub time_outs: String,
+    pub talking: String,
+    pub shared_vs_own: String,
+    pub difficult_moments: String,
+    pub afterwards: String,
+    pub confidentiality: String,
+}
+
+/// A validation problem with one field; `field` is a dotted path inside `sections`
+/// (e.g. `touch.p1.from_partner`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Parses `sections` as a client sent it, reporting every problem at once: not an object,
+/// unknown section keys, wrong value types, unknown touch kinds, and then everything
+/// [`AgreementSections::validate`] finds (unknown participant ids, over-long texts).
+pub fn parse_sections(
+    value: &Value,
+    participants: &[String],
+) -> Result<AgreementSections, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut sections = AgreementSections::default();
+    let Some(object) = value.as_object() else {
+        return Err(vec![FieldError::new(
+            "sections",
+            "must be an object of agreement sections",
+        )]);
+    };
+    for (key, v) in object {
+        match key.as_str() {
+            "intentions" => sections.intentions = parse_text_map(key, v, &mut errors),
+            "sharing" => sections.sharing = parse_text_map(key, v, &mut errors),
+            "touch" => sections.touch = parse_touch(v, &mut errors),
+            _ => match sections.text_mut(key) {
+                Some(slot) => *slot = parse_text(key, v, &mut errors),
+                None => errors.push(FieldError::new(key.clone(), "unknown agreement section")),
+            },
+        }
+    }
+    errors.extend(sections.validate(participants));
+    if errors.is_empty() {
+        Ok(sections)
+    } else {
+        Err(errors)
+    }
+}
+
+fn parse_text(field: &str, v: &Value, errors: &mut Vec<FieldError>) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        _ => {
+            errors.push(FieldError::new(field, "must be text"));
+            String::new()
+        }
+    }
+}
+
+fn parse_text_map(
+    field: &str,
+    v: &Value,
+    errors: &mut Vec<FieldError>,
+) -> BTreeMap<String, String> {
+    match v {
+        Value::Object(m) => m
+            .iter()
+            .map(|(pid, text)| {
+                (
+                    pid.clone(),
+                    parse_text(&format!("{field}.{pid}"), text, errors),
+                )
+            })
+            .collect(),
+        Value::Null => BTreeMap::new(),
+        _ => {
+            errors.push(FieldError::new(
+                field,
+                "must be an object of participant id to text",
+            ));
+            BTreeMap::new()
+        }
+    }
+}
+
+fn parse_touch(v: &Value, errors: &mut Vec<FieldError>) -> BTreeMap<String, TouchConsent> {
+    let m = match v {
+        Value::Object(m) => m,
+        Value::Null => return BTreeMap::new(),
+        _ => {
+            errors.push(FieldError::new(
+                "touch",
+                "must be an object of participant id to {from_partner, from_facilitator}",
+            ));
+            return BTreeMap::new();
+        }
+    };
+    let mut out = BTreeMap::new();
+    for (pid, entry) in m {
+        let mut consent = TouchConsent::default();
+        match entry {
+            Value::Object(fields) => {
+                for (name, kinds) in fields {
+                    let field = format!("touch.{pid}.{name}");
+                    let slot = match name.as_str() {
+                        "from_partner" => &mut consent.from_partner,
+                        "from_facilitator" => &mut consent.from_facilitator,
+                        _ => {
+                            errors.push(FieldError::new(
+                                field,
+                                "unknown key: expected from_partner or from_facilitator",
+                            ));
+                            continue;
+                        }
+                    };
+                    *slot = parse_kinds(&field, kinds, errors);
+                }
+            }
+            Value::Null => {}
+            _ => errors.push(FieldError::new(
+                format!("touch.{pid}"),
+                "must be an object {from_partner, from_facilitator}",
+            )),
+        }
+        out.insert(pid.clone(), consent);
+    }
+    out
+}
+
+fn parse_kinds(field: &str, v: &Value, errors: &mut Vec<FieldError>) -> BTreeSet<TouchKind> {
+    let list = match v {
+        Value::Array(list) => list,
+        Value::Null => return BTreeSet::new(),
+        _ => {
+            errors.push(FieldError::new(field, "must be a list of touch kinds"));
+            return BTreeSet::new();
+        }
+    };
+    let mut kinds = BTreeSet::new();
+    for item in list {
+        match item.as_str().map(TouchKind::from_str) {
+            Some(Ok(kind)) => {
+                kinds.insert(kind);
+            }
+            _ => errors.push(FieldError::new(
+                field,
+                format!("unknown touch kind {item}: expected one of hand, shoulder, hug, holding"),
+            )),
+        }
+    }
+    kinds
+}
+
+impl AgreementSections {
+    fn text_mut(&mut self, key: &str) -> Option<&mut String> {
+        Some(match key {
+            "boundaries" => &mut self.boundaries,
+            "proximity" => &mut self.proximity,
+            "music" => &mut self.music,
+            "time_outs" => &mut self.time_outs,
+            "talking" => &mut self.talking,
+            "shared_vs_own" => &mut self.shared_vs_own,
+            "difficult_moments" => &mut self.difficult_moments,
+            "afterwards" => &mut self.afterwards,
+            "confidentiality" => &mut self.confidentiality,
+            _ => return None,
+        })
+    }
+
+    /// The shared text sections as (key, text), in API order.
+    fn texts(&self) -> [(&'static str, &str); 9] {
+        [
+            ("boundaries", &self.boundaries),
+            ("proximity", &self.proximity),
+            ("music", &self.music),
+            ("time_outs", &self.time_outs),
+            ("talking", &self.talking),
+            ("shared_vs_own", &self.shared_vs_own),
+            ("difficult_moments", &self.difficult_moments),
+            ("afterwards", &self.afterwards),
+            ("confidentiality", &self.confidentiality),
+        ]
+    }
+
+    /// Checks participant ids (every key must be one of `participants`) and text lengths.
+    pub fn validate(&self, participants: &[String]) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let known = |pid: &String| participants.contains(pid);
+        for (key, text) in self.texts() {
+            check_len(key, text, &mut errors);
+        }
+        for (section, map) in [("intentions", &self.intentions), ("sharing", &self.sharing)] {
+            for (pid, text) in map {
+                let field = format!("{section}.{pid}");
+                if !known(pid) {
+                    errors.push(FieldError::new(field.clone(), "unknown participant"));
+                }
+                check_len(&field, text, &mut errors);
+            }
+        }
+        for pid in self.touch.keys() {
+            if !known(pid) {
+                errors.push(FieldError::new(
+                    format!("touch.{pid}"),
+                    "unknown participant",
+                ));
+            }
+        }
+        errors
+    }
+
+    /// The sections still empty, as dotted keys (`boundaries`, `intentions.<pid>`). Signing
+    /// needs this to be empty. `touch` and `sharing` are never missing: an absent entry is the
+    /// explicit default (no touch, nothing shared).
+    pub fn missing_sections(&self, participants: &[String]) -> Vec<String> {
+        let mut missing = Vec::new();
+        for key in SECTION_KEYS {
+            if key == "intentions" {
+                for p in participants {
+                    if self.intentions.get(p).is_none_or(|t| t.trim().is_empty()) {
+                        missing.push(format!("intentions.{p}"));
+                    }
+                }
+            } else if let Some((_, text)) = self.texts().into_iter().find(|(k, _)| *k == key)
+                && text.trim().is_empty()
+            {
+                missing.push(key.to_owned());
+            }
+        }
+        missing
+    }
+
+    /// Whether every section is filled for these participants (see [`Self::missing_sections`]).
+    pub fn is_complete(&self, participants: &[String]) -> bool {
+        self.missing_sections(participants).is_empty()
+    }
+
+    /// The sections as a JSON value with empty participant entries left out, so an absent
+    /// entry and an empty one hash alike.
+    pub fn normalized_json(&self) -> Value {
+        let text_map = |m: &BTreeMap<String, String>| {
+            Value::Object(
+                m.iter()
+                    .filter(|(_, t)| !t.is_empty())
+                    .map(|(k, t)| (k.clone(), Value::String(t.clone())))
+                    .collect(),
+            )
+        };
+        let kinds = |set: &BTreeSet<TouchKind>| {
+            Value::Array(
+                set.iter()
+                    .map(|k| Value::String(k.as_str().to_owned()))
+                    .collect(),
+            )
+        };
+        let mut out = Map::new();
+        out.insert("intentions".to_owned(), text_map(&self.intentions));
+        out.insert("sharing".to_owned(), text_map(&self.sharing));
+        out.insert(
+            "touch".to_owned(),
+            Value::Object(
+                self.touch
+                    .iter()
+                    .filter(|(_, c)| !c.is_empty())
+                    .map(|(pid, c)| {
+                        let mut entry = Map::new();
+                        entry.insert("from_partner".to_owned(), kinds(&c.from_partner));
+                        entry.insert("from_facilitator".to_owned(), kinds(&c.from_facilitator));
+                        (pid.clone(), Value::Object(entry))
+                    })
+                    .collect(),
+            ),
+        );
+        for (key, text) in self.texts() {
+            out.insert(key.to_owned(), Value::String(text.to_owned()));
+        }
+        Value::Object(out)
+    }
+
+    /// Canonical JSON of the normalised sections: object keys sorted by byte order, no
+    /// whitespace, minimal string escapes.
+    pub fn canonical_json(&self) -> String {
+        canonical_json(&self.normalized_json())
+    }
+
+    /// SHA-256 (lower-case hex) over [`Self::canonical_json`]: the version's identity.
+    pub fn content_hash(&self) -> String {
+        sha256_hex(self.canonical_json().as_bytes())
+    }
+}
+
+fn check_len(field: &str, text: &str, errors: &mut Vec<FieldError>) {
+    let n = text.chars().count();
+    if n > MAX_TEXT_CHARS {
+        errors.push(FieldError::new(
+            field,
+            format!("is {n} characters long; at most {MAX_TEXT_CHARS} are allowed"),
+        ));
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Canonical JSON text of any value: object keys sorted by byte order, no insignificant
+/// whitespace, strings with minimal escapes. Independent of the map order the value carries.
+pub fn canonical_json(value: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(value, &mut out);
+    out
+}
+
+/// SHA-256 (lower-case hex) over [`canonical_json`] of a value.
+pub fn canonical_hash(value: &Value) -> String {
+    sha256_hex(canonical_json(value).as_bytes())
+}
+
+fn write_canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::String(s) => write_string(s, out),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (i, (k, v)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(k, out);
+                out.push(':');
+                write_canonical(v, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+fn write_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// What happened to one line between two versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    Added,
+    Removed,
+    Changed,
+}
+
+/// One line of a diff: the section (a dotted key such as `boundaries`, `intentions.<pid>`,
+/// `touch.<pid>.from_partner`), what changed, and the text before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffLine {
+    pub section: String,
+    pub change: Change,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+impl fmt::Display for DiffLine {
+    /// `+ section: after`, `- section: before`, `~ section: "before" → "after"`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let before = self.before.as_deref().unwrap_or("");
+        let after = self.after.as_deref().unwrap_or("");
+        match self.change {
+            Change::Added => write!(f, "+ {}: {after}", self.section),
+            Change::Removed => write!(f, "- {}: {before}", self.section),
+            Change::Changed => write!(f, "~ {}: {before:?} → {after:?}", self.section),
+        }
+    }
+}
+
+/// The differences from `old` to `new`, section by section in API order. Texts give one line
+/// each (added, removed or changed); touch consents give one line per kind added or removed.
+pub fn diff(old: &AgreementSections, new: &AgreementSections) -> Vec<DiffLine> {
+    let mut lines = Vec::new();
+    let old_texts = old.texts();
+    let new_texts = new.texts();
+    for key in SECTION_KEYS {
+        match key {
+            "intentions" => diff_map(key, &old.intentions, &new.intentions, &mut lines),
+            "sharing" => diff_map(key, &old.sharing, &new.sharing, &mut lines),
+            "touch" => diff_touch(&old.touch, &new.touch, &mut lines),
+            _ => {
+                let before = old_texts.iter().find(|(k, _)| *k == key).map(|(_, t)| *t);
+                let after = new_texts.iter().find(|(k, _)| *k == key).map(|(_, t)| *t);
+                diff_text(key.to_owned(), before, after, &mut lines);
+            }
+        }
+    }
+    lines
+}
+
+fn diff_text(section: String, before: Option<&str>, after: Option<&str>, out: &mut Vec<DiffLine>) {
+    let before = before.filter(|t| !t.is_empty());
+    let after = after.filter(|t| !t.is_empty());
+    let change = match (before, after) {
+        (None, None) => return,
+        (Some(b), Some(a)) if a == b => return,
+        (None, Some(_)) => Change::Added,
+        (Some(_), None) => Change::Removed,
+        (Some(_), Some(_)) => Change::Changed,
+    };
+    out.push(DiffLine {
+        section,
+        change,
+        before: before.map(str::to_owned),
+        after: after.map(str::to_owned),
+    });
+}
+
+fn diff_map(
+    section: &str,
+    old: &BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
+    out: &mut Vec<DiffLine>,
+) {
+    let keys: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    for pid in keys {
+        diff_text(
+            format!("{section}.{pid}"),
+            old.get(pid).map(String::as_str),
+            new.get(pid).map(String::as_str),
+            out,
+        );
+    }
+}
+
+fn diff_touch(
+    old: &BTreeMap<String, TouchConsent>,
+    new: &BTreeMap<String, TouchConsent>,
+    out: &mut Vec<DiffLine>,
+) {
+    let none = TouchConsent::default();
+    let keys: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    for pid in keys {
+        let o = old.get(pid).unwrap_or(&none);
+        let n = new.get(pid).unwrap_or(&none);
+        for (name, before, after) in [
+            ("from_partner", &o.from_partner, &n.from_partner),
+            ("from_facilitator", &o.from_facilitator, &n.from_facilitator),
+        ] {
+            let section = format!("touch.{pid}.{name}");
+            for kind in before.difference(after) {
+                out.push(DiffLine {
+                    section: section.clone(),
+                    change: Change::Removed,
+                    before: Some(kind.as_str().to_owned()),
+                    after: None,
+                });
+            }
+            for kind in after.difference(before) {
+                out.push(DiffLine {
+                    section: section.clone(),
+                    change: Change::Added,
+                    before: None,
+                    after: Some(kind.as_str().to_owned()),
+                });
+            }
+        }
+    }
+}
+
+/// Who signed: a participant, or a facilitator countersigning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "role", rename_all = "snake_case")]
+pub enum Signer {
+    Participant { participant_id: String },
+    Facilitator { user_id: String },
+}
+
+/// A signature on one agreement version, named by its content hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signature {
+    pub version_hash: String,
+    pub signer: Signer,
+    pub signed_at: Timestamp,
+}
+
+/// A signature the current version still needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "participant_id", rename_all = "snake_case")]
+pub enum MissingSignature {
+    Participant(String),
+    Facilitator,
+}
+
+/// The signatures the version `version_hash` still needs: each participant's own and one
+/// facilitator's. Signatures on any other version are ignored.
+pub fn missing_signatures(
+    version_hash: &str,
+    signatures: &[Signature],
+    participants: &[String],
+) -> Vec<MissingSignature> {
+    let current = || signatures.iter().filter(|s| s.version_hash == version_hash);
+    let mut missing: Vec<MissingSignature> = Vec::new();
+    for p in participants {
+        let signed = current().any(
+            |s| matches!(&s.signer, Signer::Participant { participant_id } if participant_id == p),
+        );
+        let listed = missing.contains(&MissingSignature::Participant(p.clone()));
+        if !signed && !listed {
+            missing.push(MissingSignature::Participant(p.clone()));
+        }
+    }
+    if !current().any(|s| matches!(s.signer, Signer::Facilitator { .. })) {
+        missing.push(MissingSignature::Facilitator);
+    }
+    missing
+}
+
+/// Whether the version `version_hash` is in effect: signed by both (two distinct) participants
+/// and countersigned by a facilitator, all on that very version.
+pub fn in_effect(version_hash: &str, signatures: &[Signature], participants: &[String]) -> bool {
+    let distinct: BTreeSet<&String> = participants.iter().collect();
+    distinct.len() == 2 && missing_signatures(version_hash, signatures, participants).is_empty()
+}
+
+/// Why a signature is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignError {
+    /// The version signed is not the current one (the API answers 409).
+    #[error("this is not the current agreement version; the current one is {current}")]
+    StaleVersion { current: String },
+    /// The signer is a participant of another duo.
+    #[error("only a participant of this duo can sign as a participant")]
+    NotAParticipant,
+    /// Sections are still empty; signing needs every section filled.
+    #[error("the agreement is not complete; empty: {}", missing.join(", "))]
+    Incomplete { missing: Vec<String> },
+}
+
+impl SignError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SignError::StaleVersion { .. } => "stale_version",
+            SignError::NotAParticipant => "not_a_participant",
+            SignError::Incomplete { .. } => "agreement_incomplete",
+        }
+    }
+}
+
+/// Checks a signature before it is stored: it must be on the current version (`current`,
+/// whose hash is computed here), by a participant of the duo or a facilitator, and the
+/// current version must be complete.
+pub fn check_sign(
+    current: &AgreementSections,
+    participants: &[String],
+    signed_hash: &str,
+    signer: &Signer,
+) -> Result<(), SignError> {
+    let current_hash = current.content_hash();
+    if signed_hash != current_hash {
+        return Err(SignError::StaleVersion {
+            current: current_hash,
+        });
+    }
+    if let Signer::Participant { participant_id } = signer
+        && !participants.contains(participant_id)
+    {
+        return Err(SignError::NotAParticipant);
+    }
+    let missing = current.missing_sections(participants);
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(SignError::Incomplete { missing })
+    }
+}
