@@ -386,3 +386,257 @@ fn agreement_gates(facts: &ReadinessFacts, participants: &[&str], gates: &mut Ve
         Audience::Team,
     ));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pathway::test_support::{facilitator, participant, ready_facts, signature};
+
+    fn codes(report: &ReadinessReport) -> Vec<(&'static str, bool)> {
+        report
+            .gates
+            .iter()
+            .map(|g| (g.code.as_str(), g.met))
+            .collect()
+    }
+
+    fn unmet_messages(facts: &ReadinessFacts) -> Vec<String> {
+        readiness(facts)
+            .unmet()
+            .map(|g| g.message.clone())
+            .collect()
+    }
+
+    #[test]
+    fn every_gate_holds_for_a_ready_duo_in_a_stable_order() {
+        let report = readiness(&ready_facts());
+        assert!(report.all_met());
+        assert_eq!(
+            codes(&report),
+            vec![
+                ("two_participants", true),
+                ("intake_submitted", true),
+                ("intake_submitted", true),
+                ("screening_approved", true),
+                ("agreement_signed", true),
+                ("agreement_signed", true),
+                ("agreement_countersigned", true),
+                ("joint_prep_meeting_held", true),
+                ("washout_confirmed", true),
+                ("checklist_item", true),
+                ("checklist_item", true),
+                ("checklist_item", true),
+            ]
+        );
+        let messages: Vec<&str> = report.gates.iter().map(|g| g.message.as_str()).collect();
+        assert_eq!(messages[3], "The signed screening decision is duo.");
+        assert_eq!(
+            messages[6],
+            "A facilitator countersigned the current agreement version."
+        );
+        assert_eq!(
+            messages[9],
+            "Pre-session checklist item ride_home for participant p1 is done."
+        );
+        assert!(report.todos_for("p1").is_empty());
+    }
+
+    /// (what is changed, expected unmet messages)
+    #[test]
+    fn gate_messages_say_what_is_missing() {
+        type Change = fn(&mut ReadinessFacts);
+        let table: Vec<(Change, Vec<&str>)> = vec![
+            (
+                |f| f.participants.truncate(1),
+                vec!["The duo needs two participants; 1 joined."],
+            ),
+            (
+                |f| f.intakes_submitted.clear(),
+                vec![
+                    "The intake of participant p1 is not submitted yet.",
+                    "The intake of participant p2 is not submitted yet.",
+                ],
+            ),
+            (
+                |f| f.decision = None,
+                vec!["No signed screening decision yet."],
+            ),
+            (
+                |f| f.decision = Some(DecisionFormat::NotEligible),
+                vec!["The signed screening decision is not_eligible: no session can take place."],
+            ),
+            (
+                |f| f.agreement = AgreementFacts::default(),
+                vec![
+                    "There is no duo agreement yet for participant p1 to sign.",
+                    "There is no duo agreement yet for participant p2 to sign.",
+                    "There is no duo agreement yet for a facilitator to countersign.",
+                ],
+            ),
+            (
+                |f| {
+                    f.agreement.signatures.retain(|s| {
+                        matches!(
+                            s.signer,
+                            super::super::agreement::Signer::Participant { .. }
+                        )
+                    })
+                },
+                vec!["No facilitator has countersigned the current agreement version."],
+            ),
+            (
+                |f| f.joint_prep_meetings_held = 0,
+                vec!["No joint preparation meeting has been held yet."],
+            ),
+            (
+                |f| f.washouts[0].confirmed_by_clinician = false,
+                vec!["The clinician has not confirmed the medication washout for participant p2."],
+            ),
+            (
+                |f| f.checklist[2].done = false,
+                vec!["Pre-session checklist item room_prepared is not done."],
+            ),
+            (
+                |f| f.decision = Some(DecisionFormat::IndividualThenDuo),
+                vec![
+                    "Participant p1 has not completed their individual track.",
+                    "Participant p2 has not completed their individual track.",
+                ],
+            ),
+        ];
+        for (change, expected) in table {
+            let mut facts = ready_facts();
+            change(&mut facts);
+            assert_eq!(unmet_messages(&facts), expected);
+        }
+    }
+
+    #[test]
+    fn individual_tracks_replace_or_precede_joint_preparation() {
+        let mut facts = ready_facts();
+        facts.decision = Some(DecisionFormat::IndividualOnly);
+        facts.joint_prep_meetings_held = 0;
+        facts.individual_tracks_completed = vec!["p1".to_owned()];
+        let report = readiness(&facts);
+        let gate_codes: Vec<&str> = report.gates.iter().map(|g| g.code.as_str()).collect();
+        assert!(!gate_codes.contains(&"joint_prep_meeting_held"));
+        assert_eq!(
+            report
+                .unmet()
+                .map(|g| g.message.as_str())
+                .collect::<Vec<_>>(),
+            vec!["Participant p2 has not completed their individual track."]
+        );
+
+        facts.decision = Some(DecisionFormat::IndividualThenDuo);
+        facts.individual_tracks_completed = vec!["p1".to_owned(), "p2".to_owned()];
+        let report = readiness(&facts);
+        assert_eq!(
+            report.unmet().map(|g| g.code.as_str()).collect::<Vec<_>>(),
+            vec!["joint_prep_meeting_held"]
+        );
+    }
+
+    #[test]
+    fn signatures_on_a_stale_version_or_missing_ones_do_not_count() {
+        let mut facts = ready_facts();
+        let current = facts.agreement.current_version_hash.clone().unwrap();
+        facts.agreement.signatures = vec![
+            signature("stale", participant("p1"), 1),
+            signature(&current, participant("p2"), 2),
+            signature("stale", facilitator("f1"), 3),
+        ];
+        assert_eq!(
+            unmet_messages(&facts),
+            vec![
+                "Participant p1 has not signed the current agreement version.",
+                "No facilitator has countersigned the current agreement version.",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_participant_sees_only_their_own_open_todos() {
+        let mut facts = ready_facts();
+        facts.intakes_submitted.clear();
+        facts.joint_prep_meetings_held = 0;
+        facts.washouts[0].confirmed_by_clinician = false;
+        facts.checklist[1].done = false; // p2's ride home
+        facts.checklist[2].done = false; // team item
+        facts.agreement.signatures.clear();
+        let report = readiness(&facts);
+
+        let p1: Vec<(&str, String)> = report
+            .todos_for("p1")
+            .into_iter()
+            .map(|t| (t.code.as_str(), t.message))
+            .collect();
+        assert_eq!(
+            p1,
+            vec![
+                (
+                    "intake_submitted",
+                    "Complete and submit your intake.".to_owned()
+                ),
+                (
+                    "agreement_signed",
+                    "Read and sign the current duo agreement.".to_owned()
+                ),
+                (
+                    "joint_prep_meeting_held",
+                    "Attend a joint preparation meeting with your partner and facilitators."
+                        .to_owned()
+                ),
+            ]
+        );
+        let p2 = report.todos_for("p2");
+        assert_eq!(p2.len(), 4);
+        assert_eq!(p2[3].item.as_deref(), Some("ride_home"));
+        assert_eq!(
+            p2[3].message,
+            "Complete the pre-session checklist item: ride_home."
+        );
+        assert!(
+            report
+                .todos_for("someone_else")
+                .iter()
+                .all(|t| t.code == GateCode::JointPrepMeetingHeld)
+        );
+    }
+
+    #[test]
+    fn duplicate_participants_count_once() {
+        let mut facts = ready_facts();
+        facts.participants = vec!["p1".to_owned(), "p1".to_owned()];
+        let report = readiness(&facts);
+        assert_eq!(
+            report
+                .unmet()
+                .map(|g| g.message.as_str())
+                .collect::<Vec<_>>(),
+            vec!["The duo needs two participants; 1 joined."]
+        );
+    }
+
+    #[test]
+    fn gates_serialise_with_snake_case_codes_and_tagged_audiences() {
+        let mut facts = ready_facts();
+        facts.checklist[0].done = false;
+        let report = readiness(&facts);
+        let gate = report.unmet().next().unwrap();
+        assert_eq!(
+            serde_json::to_value(gate).unwrap(),
+            serde_json::json!({
+                "code": "checklist_item",
+                "met": false,
+                "message": "Pre-session checklist item ride_home for participant p1 is not done.",
+                "audience": {"kind": "participant", "participant_id": "p1"},
+                "item": "ride_home",
+            })
+        );
+        assert_eq!(
+            serde_json::to_value(&report.gates[0].audience).unwrap(),
+            serde_json::json!({"kind": "team"})
+        );
+    }
+}

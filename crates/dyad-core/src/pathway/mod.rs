@@ -16,6 +16,9 @@ pub mod consent;
 pub mod gates;
 pub mod phase;
 
+#[cfg(test)]
+mod test_support;
+
 pub use agreement::{
     AgreementSections, Change, DiffLine, FieldError, MissingSignature, SignError, Signature,
     Signer, TouchConsent, TouchKind, check_sign, diff, in_effect, missing_signatures,

@@ -496,3 +496,730 @@ fn all_gates(
         .collect();
     guarded(current, t, missing, next)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pathway::gates::{AgreementFacts, ChecklistItem, WashoutFact};
+    use crate::pathway::test_support::{
+        at, facilitator, participant, pids, ready_facts, signature,
+    };
+    use Phase as P;
+    use Transition as T;
+    use proptest::prelude::*;
+
+    /// Facts under which every guard of every transition holds.
+    fn good_facts() -> PathwayFacts {
+        PathwayFacts {
+            readiness: ready_facts(),
+            paused_from: Some(P::Preparation),
+            invitation_expires_at: Some(at(0)),
+            now: Some(at(1)),
+            discharged: pids(),
+            integration_meetings_held: 1,
+        }
+    }
+
+    fn every_transition() -> Vec<Transition> {
+        vec![
+            T::PartnerJoined,
+            T::InvitationDeclined,
+            T::InvitationExpired,
+            T::IntakesSubmitted,
+            T::ScreeningDecided {
+                format: DecisionFormat::Duo,
+            },
+            T::Rescreen,
+            T::SessionBooked,
+            T::SessionCancelled,
+            T::SessionStarted,
+            T::SessionClosed,
+            T::NextSession,
+            T::IntegrationDone,
+            T::Close,
+            T::Withdraw {
+                by: "p1".to_owned(),
+            },
+            T::Pause,
+            T::Resume,
+        ]
+    }
+
+    /// The allowed steps, written out independently of `apply` (with `good_facts`).
+    fn allowed(from: Phase, t: &Transition) -> Option<Phase> {
+        let table: &[(Phase, &str, Phase)] = &[
+            (P::Invited, "partner_joined", P::Intake),
+            (P::Invited, "invitation_declined", P::Declined),
+            (P::Invited, "invitation_expired", P::Closed),
+            (P::Intake, "intakes_submitted", P::Screening),
+            (P::Screening, "screening_decided", P::Preparation),
+            (P::Preparation, "rescreen", P::Screening),
+            (P::Scheduled, "rescreen", P::Screening),
+            (P::Preparation, "session_booked", P::Scheduled),
+            (P::Scheduled, "session_cancelled", P::Preparation),
+            (P::Scheduled, "session_started", P::Session),
+            (P::Session, "session_closed", P::Integration),
+            (P::Integration, "next_session", P::Preparation),
+            (P::Integration, "integration_done", P::Aftercare),
+            (P::Aftercare, "close", P::Closed),
+            (P::Paused, "close", P::Closed),
+            (P::Intake, "pause", P::Paused),
+            (P::Screening, "pause", P::Paused),
+            (P::Preparation, "pause", P::Paused),
+            (P::Scheduled, "pause", P::Paused),
+            (P::Integration, "pause", P::Paused),
+            (P::Aftercare, "pause", P::Paused),
+            (P::Paused, "resume", P::Preparation),
+        ];
+        if t.name() == "withdraw" && !from.is_terminal() {
+            return Some(P::Withdrawn);
+        }
+        table
+            .iter()
+            .find(|(f, name, _)| *f == from && *name == t.name())
+            .map(|(_, _, to)| *to)
+    }
+
+    #[test]
+    fn every_phase_and_transition_is_allowed_or_refused_as_the_table_says() {
+        let facts = good_facts();
+        let mut allowed_count = 0;
+        for from in Phase::ALL {
+            for t in every_transition() {
+                let got = apply(from, &t, &facts);
+                match allowed(from, &t) {
+                    Some(to) => {
+                        allowed_count += 1;
+                        assert_eq!(got, Ok(to), "{from} --{}-->", t.name());
+                    }
+                    None => {
+                        let err = got.expect_err("refused");
+                        let code = if from.is_terminal() {
+                            "phase_terminal"
+                        } else {
+                            "transition_not_allowed"
+                        };
+                        assert_eq!(err.codes(), vec![code], "{from} --{}-->", t.name());
+                    }
+                }
+            }
+        }
+        // 22 table rows + withdraw from 9 non-terminal phases.
+        assert_eq!(allowed_count, 31);
+    }
+
+    #[test]
+    fn screening_decisions_lead_to_preparation_or_declined() {
+        let cases = [
+            (DecisionFormat::Duo, P::Preparation),
+            (DecisionFormat::DuoTwoFacilitators, P::Preparation),
+            (DecisionFormat::IndividualThenDuo, P::Preparation),
+            (DecisionFormat::IndividualOnly, P::Preparation),
+            (DecisionFormat::NotEligible, P::Declined),
+        ];
+        for (format, to) in cases {
+            let mut facts = good_facts();
+            facts.readiness.decision = Some(format);
+            let t = T::ScreeningDecided { format };
+            assert_eq!(apply(P::Screening, &t, &facts), Ok(to), "{format}");
+        }
+    }
+
+    #[test]
+    fn resume_returns_to_the_phase_paused_from_except_scheduled() {
+        let cases = [
+            (P::Intake, P::Intake),
+            (P::Screening, P::Screening),
+            (P::Preparation, P::Preparation),
+            (P::Scheduled, P::Preparation),
+            (P::Integration, P::Integration),
+            (P::Aftercare, P::Aftercare),
+        ];
+        for (from, to) in cases {
+            let facts = PathwayFacts {
+                paused_from: Some(from),
+                ..good_facts()
+            };
+            assert_eq!(apply(P::Paused, &T::Resume, &facts), Ok(to), "{from}");
+        }
+    }
+
+    /// (phase, transition, facts, expected codes, expected detail fragment)
+    type Refusal = (
+        Phase,
+        Transition,
+        PathwayFacts,
+        Vec<&'static str>,
+        &'static str,
+    );
+
+    fn refusals() -> Vec<Refusal> {
+        let good = good_facts();
+        let with = |f: &dyn Fn(&mut PathwayFacts)| {
+            let mut facts = good_facts();
+            f(&mut facts);
+            facts
+        };
+        vec![
+            (
+                P::Invited,
+                T::InvitationExpired,
+                with(&|f| f.now = Some(at(-1))),
+                vec!["invitation_not_expired"],
+                "The invitation has not expired yet.",
+            ),
+            (
+                P::Invited,
+                T::InvitationExpired,
+                with(&|f| f.invitation_expires_at = None),
+                vec!["invitation_not_expired"],
+                "not expired",
+            ),
+            (
+                P::Intake,
+                T::IntakesSubmitted,
+                with(&|f| f.readiness.intakes_submitted = vec!["p1".to_owned()]),
+                vec!["intake_submitted"],
+                "The intake of participant p2 is not submitted yet.",
+            ),
+            (
+                P::Intake,
+                T::IntakesSubmitted,
+                with(&|f| {
+                    f.readiness.participants = vec!["p1".to_owned()];
+                    f.readiness.intakes_submitted = Vec::new();
+                }),
+                vec!["two_participants", "intake_submitted"],
+                "The duo needs two participants; 1 joined.",
+            ),
+            (
+                P::Screening,
+                T::ScreeningDecided {
+                    format: DecisionFormat::Duo,
+                },
+                with(&|f| f.readiness.decision = None),
+                vec!["decision_not_recorded"],
+                "No signed screening decision for the format duo is recorded.",
+            ),
+            (
+                P::Screening,
+                T::ScreeningDecided {
+                    format: DecisionFormat::Duo,
+                },
+                with(&|f| f.readiness.decision = Some(DecisionFormat::IndividualOnly)),
+                vec!["decision_not_recorded"],
+                "format duo",
+            ),
+            (
+                P::Preparation,
+                T::SessionBooked,
+                with(&|f| f.readiness.joint_prep_meetings_held = 0),
+                vec!["joint_prep_meeting_held"],
+                "session_booked refused in phase preparation: No joint preparation meeting has been held yet.",
+            ),
+            (
+                P::Preparation,
+                T::SessionBooked,
+                with(&|f| f.readiness.agreement.signatures.truncate(1)),
+                vec!["agreement_signed", "agreement_countersigned"],
+                "Participant p2 has not signed the current agreement version. No facilitator has countersigned",
+            ),
+            (
+                P::Scheduled,
+                T::SessionStarted,
+                with(&|f| {
+                    if let Some(item) = f.readiness.checklist.get_mut(1) {
+                        item.done = false;
+                    }
+                }),
+                vec!["checklist_item"],
+                "Pre-session checklist item ride_home for participant p2 is not done.",
+            ),
+            (
+                P::Scheduled,
+                T::SessionStarted,
+                with(&|f| f.readiness.washouts[0].confirmed_by_clinician = false),
+                vec!["washout_confirmed"],
+                "The clinician has not confirmed the medication washout for participant p2.",
+            ),
+            (
+                P::Session,
+                T::SessionClosed,
+                with(&|f| f.discharged = vec!["p2".to_owned()]),
+                vec!["discharge_recorded"],
+                "No discharge is recorded for participant p1.",
+            ),
+            (
+                P::Integration,
+                T::IntegrationDone,
+                with(&|f| f.integration_meetings_held = 0),
+                vec!["integration_meeting_held"],
+                "No integration meeting has been held yet.",
+            ),
+            (
+                P::Preparation,
+                T::Withdraw {
+                    by: "stranger".to_owned(),
+                },
+                good.clone(),
+                vec!["not_a_participant"],
+                "Only a participant of this duo can withdraw it.",
+            ),
+            (
+                P::Paused,
+                T::Resume,
+                with(&|f| f.paused_from = None),
+                vec!["previous_phase_unknown"],
+                "paused from is not known",
+            ),
+            (
+                P::Paused,
+                T::Resume,
+                with(&|f| f.paused_from = Some(P::Session)),
+                vec!["previous_phase_unknown"],
+                "not known",
+            ),
+            (
+                P::Withdrawn,
+                T::Resume,
+                good.clone(),
+                vec!["phase_terminal"],
+                "The pathway is withdrawn, a final phase; no further step is possible.",
+            ),
+            (
+                P::Preparation,
+                T::SessionStarted,
+                good,
+                vec!["transition_not_allowed"],
+                "The step session_started is not possible while the pathway is preparation.",
+            ),
+        ]
+    }
+
+    #[test]
+    fn refused_guards_name_every_missing_gate() {
+        for (from, t, facts, codes, fragment) in refusals() {
+            let err = apply(from, &t, &facts).expect_err("refused");
+            assert_eq!(err.codes(), codes, "{from} --{}-->", t.name());
+            assert!(
+                err.detail().contains(fragment),
+                "{from} --{}-->: {:?} lacks {fragment:?}",
+                t.name(),
+                err.detail()
+            );
+            assert_eq!(err.to_string(), err.detail());
+        }
+    }
+
+    #[test]
+    fn booking_with_nothing_in_place_lists_every_gate() {
+        let facts = PathwayFacts {
+            readiness: ReadinessFacts {
+                participants: pids(),
+                checklist: vec![ChecklistItem {
+                    id: "pregnancy_test".to_owned(),
+                    participant_id: Some("p2".to_owned()),
+                    done: false,
+                }],
+                washouts: vec![WashoutFact {
+                    participant_id: "p1".to_owned(),
+                    confirmed_by_clinician: false,
+                }],
+                ..ReadinessFacts::default()
+            },
+            ..PathwayFacts::default()
+        };
+        let err = apply(P::Preparation, &T::SessionBooked, &facts).expect_err("refused");
+        assert_eq!(
+            err.codes(),
+            vec![
+                "intake_submitted",
+                "intake_submitted",
+                "screening_approved",
+                "agreement_signed",
+                "agreement_signed",
+                "agreement_countersigned",
+                "joint_prep_meeting_held",
+                "washout_confirmed",
+                "checklist_item",
+            ]
+        );
+        assert_eq!(err.phase, P::Preparation);
+        assert_eq!(err.transition, "session_booked");
+    }
+
+    #[test]
+    fn a_stale_signature_blocks_booking() {
+        let mut facts = good_facts();
+        let old = "0".repeat(64);
+        facts.readiness.agreement = AgreementFacts {
+            current_version_hash: facts.readiness.agreement.current_version_hash.clone(),
+            signatures: vec![
+                signature(&old, participant("p1"), 1),
+                signature(
+                    facts
+                        .readiness
+                        .agreement
+                        .current_version_hash
+                        .as_deref()
+                        .unwrap(),
+                    participant("p2"),
+                    2,
+                ),
+                signature(
+                    facts
+                        .readiness
+                        .agreement
+                        .current_version_hash
+                        .as_deref()
+                        .unwrap(),
+                    facilitator("f1"),
+                    3,
+                ),
+            ],
+        };
+        let err = apply(P::Preparation, &T::SessionBooked, &facts).expect_err("refused");
+        assert_eq!(err.codes(), vec!["agreement_signed"]);
+        assert!(err.detail().contains("Participant p1 has not signed"));
+    }
+
+    #[test]
+    fn happy_path_from_invitation_to_closed() {
+        let facts = good_facts();
+        let steps = [
+            (T::PartnerJoined, P::Intake),
+            (T::IntakesSubmitted, P::Screening),
+            (
+                T::ScreeningDecided {
+                    format: DecisionFormat::Duo,
+                },
+                P::Preparation,
+            ),
+            (T::SessionBooked, P::Scheduled),
+            (T::SessionStarted, P::Session),
+            (T::SessionClosed, P::Integration),
+            (T::IntegrationDone, P::Aftercare),
+            (T::Close, P::Closed),
+        ];
+        let mut phase = P::Invited;
+        for (t, to) in steps {
+            phase = apply(phase, &t, &facts).unwrap();
+            assert_eq!(phase, to);
+        }
+    }
+
+    #[test]
+    fn phase_and_format_strings_round_trip() {
+        for p in Phase::ALL {
+            assert_eq!(p.as_str().parse::<Phase>(), Ok(p));
+            assert_eq!(serde_json::to_value(p).unwrap(), p.as_str());
+        }
+        for f in DecisionFormat::ALL {
+            assert_eq!(f.as_str().parse::<DecisionFormat>(), Ok(f));
+            assert_eq!(serde_json::to_value(f).unwrap(), f.as_str());
+        }
+        assert_eq!(
+            "finished".parse::<Phase>().unwrap_err().to_string(),
+            "unknown phase: \"finished\""
+        );
+        assert!("Duo".parse::<DecisionFormat>().is_err());
+    }
+
+    #[test]
+    fn formats_say_whether_a_duo_goes_ahead_and_how_it_prepares() {
+        use DecisionFormat as F;
+        let table = [
+            (F::Duo, true, Some(PreparationTrack::Joint), 1),
+            (
+                F::DuoTwoFacilitators,
+                true,
+                Some(PreparationTrack::Joint),
+                2,
+            ),
+            (
+                F::IndividualThenDuo,
+                true,
+                Some(PreparationTrack::IndividualThenJoint),
+                1,
+            ),
+            (
+                F::IndividualOnly,
+                false,
+                Some(PreparationTrack::IndividualOnly),
+                1,
+            ),
+            (F::NotEligible, false, None, 1),
+        ];
+        for (f, duo, track, facilitators) in table {
+            assert_eq!(f.allows_duo(), duo, "{f}");
+            assert_eq!(f.track(), track, "{f}");
+            assert_eq!(f.min_facilitators(), facilitators, "{f}");
+        }
+    }
+
+    #[test]
+    fn transitions_serialise_with_a_kind_tag() {
+        let t = T::ScreeningDecided {
+            format: DecisionFormat::IndividualThenDuo,
+        };
+        let json = serde_json::to_value(&t).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "screening_decided", "format": "individual_then_duo"})
+        );
+        assert_eq!(serde_json::from_value::<Transition>(json).unwrap(), t);
+        assert_eq!(
+            serde_json::to_value(T::Withdraw {
+                by: "p2".to_owned()
+            })
+            .unwrap(),
+            serde_json::json!({"kind": "withdraw", "by": "p2"})
+        );
+    }
+
+    // ---- property tests ----
+
+    fn any_phase() -> impl Strategy<Value = Phase> {
+        proptest::sample::select(Phase::ALL.to_vec())
+    }
+
+    fn any_format() -> impl Strategy<Value = DecisionFormat> {
+        proptest::sample::select(DecisionFormat::ALL.to_vec())
+    }
+
+    fn any_transition() -> impl Strategy<Value = Transition> {
+        prop_oneof![
+            1 => Just(T::PartnerJoined),
+            1 => Just(T::InvitationDeclined),
+            1 => Just(T::InvitationExpired),
+            1 => Just(T::IntakesSubmitted),
+            1 => any_format().prop_map(|format| T::ScreeningDecided { format }),
+            1 => Just(T::Rescreen),
+            4 => Just(T::SessionBooked),
+            1 => Just(T::SessionCancelled),
+            1 => Just(T::SessionStarted),
+            1 => Just(T::SessionClosed),
+            1 => Just(T::NextSession),
+            1 => Just(T::IntegrationDone),
+            1 => Just(T::Close),
+            1 => proptest::sample::select(vec!["p1", "p2", "stranger"])
+                .prop_map(|by| T::Withdraw { by: by.to_owned() }),
+            1 => Just(T::Pause),
+            1 => Just(T::Resume),
+        ]
+    }
+
+    fn likely() -> proptest::bool::Weighted {
+        proptest::bool::weighted(0.9)
+    }
+
+    fn subset_of_pids() -> impl Strategy<Value = Vec<String>> {
+        (likely(), likely()).prop_map(|(a, b)| {
+            let mut out = Vec::new();
+            if a {
+                out.push("p1".to_owned());
+            }
+            if b {
+                out.push("p2".to_owned());
+            }
+            out
+        })
+    }
+
+    /// Readiness facts biased towards every gate holding, so both outcomes are common.
+    fn any_readiness() -> impl Strategy<Value = ReadinessFacts> {
+        let participants = prop_oneof![
+            8 => Just(pids()),
+            1 => Just(vec!["p1".to_owned()]),
+            1 => Just(vec!["p1".to_owned(), "p1".to_owned()]),
+        ];
+        let decision = prop_oneof![
+            8 => any_format().prop_map(Some),
+            1 => Just(None),
+        ];
+        let hashes = || proptest::sample::select(vec!["h1", "h2"]);
+        let signer = prop_oneof![
+            Just(participant("p1")),
+            Just(participant("p2")),
+            Just(facilitator("f1")),
+        ];
+        let on_h1 = (likely(), likely(), likely()).prop_map(|(a, b, c)| {
+            [
+                (a, participant("p1")),
+                (b, participant("p2")),
+                (c, facilitator("f1")),
+            ]
+            .into_iter()
+            .filter(|(keep, _)| *keep)
+            .map(|(_, s)| signature("h1", s, 0))
+            .collect::<Vec<_>>()
+        });
+        let others = proptest::collection::vec(
+            (hashes(), signer).prop_map(|(h, s)| signature(h, s, 0)),
+            0..3,
+        );
+        let signatures = (on_h1, others).prop_map(|(mut a, b)| {
+            a.extend(b);
+            a
+        });
+        let current = prop_oneof![
+            8 => Just(Some("h1".to_owned())),
+            1 => Just(Some("h2".to_owned())),
+            1 => Just(None),
+        ];
+        let washouts = proptest::collection::vec(
+            (proptest::sample::select(vec!["p1", "p2"]), likely()).prop_map(|(p, ok)| {
+                WashoutFact {
+                    participant_id: p.to_owned(),
+                    confirmed_by_clinician: ok,
+                }
+            }),
+            0..3,
+        );
+        let checklist = proptest::collection::vec(
+            (
+                proptest::sample::select(vec!["ride_home", "support_contact", "pregnancy_test"]),
+                proptest::option::of(proptest::sample::select(vec!["p1", "p2"])),
+                likely(),
+            )
+                .prop_map(|(id, p, done)| ChecklistItem {
+                    id: id.to_owned(),
+                    participant_id: p.map(str::to_owned),
+                    done,
+                }),
+            0..4,
+        );
+        (
+            participants,
+            subset_of_pids(),
+            decision,
+            current,
+            signatures,
+            prop_oneof![1 => Just(0u32), 6 => Just(1u32), 1 => Just(2u32)],
+            subset_of_pids(),
+            washouts,
+            checklist,
+        )
+            .prop_map(
+                |(
+                    participants,
+                    intakes_submitted,
+                    decision,
+                    current_version_hash,
+                    signatures,
+                    joint_prep_meetings_held,
+                    individual_tracks_completed,
+                    washouts,
+                    checklist,
+                )| ReadinessFacts {
+                    participants,
+                    intakes_submitted,
+                    decision,
+                    agreement: AgreementFacts {
+                        current_version_hash,
+                        signatures,
+                    },
+                    joint_prep_meetings_held,
+                    individual_tracks_completed,
+                    washouts,
+                    checklist,
+                },
+            )
+    }
+
+    fn any_facts() -> impl Strategy<Value = PathwayFacts> {
+        (
+            any_readiness(),
+            proptest::option::of(any_phase()),
+            -5i64..5,
+            subset_of_pids(),
+            0u32..2,
+        )
+            .prop_map(
+                |(readiness, paused_from, now, discharged, meetings)| PathwayFacts {
+                    readiness,
+                    paused_from,
+                    invitation_expires_at: Some(at(0)),
+                    now: Some(at(now)),
+                    discharged,
+                    integration_meetings_held: meetings,
+                },
+            )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Whatever the start and the steps, `scheduled` (and `session`) is only ever entered
+        /// when every readiness gate holds in the facts given to that step.
+        #[test]
+        fn scheduled_only_when_every_gate_holds(
+            start in any_phase(),
+            steps in proptest::collection::vec((any_transition(), any_facts()), 1..40),
+        ) {
+            let mut phase = start;
+            for (t, facts) in &steps {
+                if let Ok(next) = apply(phase, t, facts) {
+                    let entered = |p: Phase| next == p && phase != p;
+                    if entered(P::Scheduled) || entered(P::Session) {
+                        let report = readiness(&facts.readiness);
+                        prop_assert!(report.all_met(), "{phase} --{}--> {next}: {:?}", t.name(), report.unmet().collect::<Vec<_>>());
+                    }
+                    phase = next;
+                }
+            }
+        }
+
+        /// Booking succeeds exactly when the readiness report says every gate holds, and a
+        /// refusal lists exactly the unmet gates.
+        #[test]
+        fn booking_matches_the_readiness_report(facts in any_facts()) {
+            let report = readiness(&facts.readiness);
+            match apply(P::Preparation, &T::SessionBooked, &facts) {
+                Ok(next) => {
+                    prop_assert_eq!(next, P::Scheduled);
+                    prop_assert!(report.all_met());
+                }
+                Err(err) => {
+                    let unmet: Vec<Gate> = report.unmet().cloned().collect();
+                    prop_assert_eq!(err.missing, unmet);
+                }
+            }
+        }
+
+        #[test]
+        fn terminal_phases_stay_terminal(
+            phase in proptest::sample::select(vec![P::Closed, P::Withdrawn, P::Declined]),
+            t in any_transition(),
+            facts in any_facts(),
+        ) {
+            let err = apply(phase, &t, &facts);
+            prop_assert!(err.is_err());
+            prop_assert_eq!(err.unwrap_err().codes(), vec!["phase_terminal"]);
+        }
+
+        #[test]
+        fn withdraw_is_possible_from_every_non_terminal_phase(
+            phase in any_phase().prop_filter("non-terminal", |p| !p.is_terminal()),
+            by in proptest::sample::select(vec!["p1", "p2"]),
+            facts in any_facts(),
+        ) {
+            let mut facts = facts;
+            if !facts.readiness.participants.iter().any(|p| p == by) {
+                facts.readiness.participants.push(by.to_owned());
+            }
+            let t = T::Withdraw { by: by.to_owned() };
+            prop_assert_eq!(apply(phase, &t, &facts), Ok(P::Withdrawn));
+        }
+
+        /// A participant's to-dos never mention their partner.
+        #[test]
+        fn todos_never_mention_the_partner(facts in any_readiness()) {
+            let report = readiness(&facts);
+            for todo in report.todos_for("p1") {
+                prop_assert!(!todo.message.contains("p2"), "{:?}", todo);
+            }
+            prop_assert_eq!(report.all_met(), report.unmet().next().is_none());
+        }
+    }
+}
