@@ -716,3 +716,362 @@ pub fn check_sign(
         Err(SignError::Incomplete { missing })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pathway::test_support::{
+        complete_sections, facilitator, participant, pids, signature,
+    };
+    use serde_json::json;
+
+    fn fields(errors: &[FieldError]) -> Vec<(&str, &str)> {
+        errors
+            .iter()
+            .map(|e| (e.field.as_str(), e.message.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn parses_the_api_shape_and_round_trips_through_serde() {
+        let value = json!({
+            "intentions": {"p1": "To feel safe together.", "p2": "To listen without fixing."},
+            "boundaries": "We each stay in our own process unless invited.",
+            "touch": {"p1": {"from_partner": ["hug", "hand", "hug"], "from_facilitator": ["shoulder"]}},
+            "proximity": "Mattresses an arm's length apart.",
+            "sharing": {"p1": "That I felt close."},
+            "music": "Music through headphones; silence on request.",
+            "time_outs": "Either of us may step out with a facilitator.",
+            "talking": "Quiet in the first hours, talking later if both want.",
+            "shared_vs_own": "Mostly our own process, a shared hour after the peak.",
+            "difficult_moments": "A facilitator sits with the one who struggles.",
+            "afterwards": "We talk the next morning, not on the drive home.",
+            "confidentiality": "What is said in the room stays with the team.",
+        });
+        let sections = parse_sections(&value, &pids()).unwrap();
+        assert_eq!(sections, complete_sections());
+        let back: AgreementSections =
+            serde_json::from_value(serde_json::to_value(&sections).unwrap()).unwrap();
+        assert_eq!(back, sections);
+        assert_eq!(
+            serde_json::to_value(&sections.touch).unwrap(),
+            json!({"p1": {"from_partner": ["hand", "hug"], "from_facilitator": ["shoulder"]}})
+        );
+    }
+
+    #[test]
+    fn a_partial_version_parses_with_defaults() {
+        let sections =
+            parse_sections(&json!({"music": "silence", "touch": null}), &pids()).unwrap();
+        assert_eq!(sections.music, "silence");
+        assert!(sections.touch.is_empty(), "no entry means no touch");
+        assert!(parse_sections(&json!({}), &pids()).unwrap() == AgreementSections::default());
+    }
+
+    #[test]
+    fn validation_reports_every_problem_with_its_field() {
+        let long = "x".repeat(MAX_TEXT_CHARS + 1);
+        let value = json!({
+            "intentions": {"p1": "ok", "p9": "who?"},
+            "touch": {
+                "p1": {"from_partner": ["hand", "sexual"], "from_strangers": ["hug"]},
+                "p7": {"from_facilitator": []},
+                "p2": "hug"
+            },
+            "sharing": ["p1"],
+            "boundaries": long,
+            "music": 3,
+            "dress_code": "none",
+        });
+        let errors = parse_sections(&value, &pids()).unwrap_err();
+        let mut got = fields(&errors);
+        got.sort();
+        let mut expected = vec![
+            (
+                "boundaries",
+                "is 5001 characters long; at most 5000 are allowed",
+            ),
+            ("dress_code", "unknown agreement section"),
+            ("intentions.p9", "unknown participant"),
+            ("music", "must be text"),
+            ("sharing", "must be an object of participant id to text"),
+            (
+                "touch.p1.from_partner",
+                "unknown touch kind \"sexual\": expected one of hand, shoulder, hug, holding",
+            ),
+            (
+                "touch.p1.from_strangers",
+                "unknown key: expected from_partner or from_facilitator",
+            ),
+            (
+                "touch.p2",
+                "must be an object {from_partner, from_facilitator}",
+            ),
+            ("touch.p7", "unknown participant"),
+        ];
+        expected.sort();
+        assert_eq!(got, expected);
+
+        assert_eq!(
+            fields(&parse_sections(&json!([]), &pids()).unwrap_err()),
+            vec![("sections", "must be an object of agreement sections")]
+        );
+        // Exactly at the limit is fine; multi-byte characters count as one.
+        let at_limit = "é".repeat(MAX_TEXT_CHARS);
+        assert!(parse_sections(&json!({"music": at_limit}), &pids()).is_ok());
+    }
+
+    #[test]
+    fn completeness_lists_the_empty_sections() {
+        assert!(complete_sections().is_complete(&pids()));
+        assert_eq!(
+            AgreementSections::default().missing_sections(&pids()),
+            vec![
+                "intentions.p1",
+                "intentions.p2",
+                "boundaries",
+                "proximity",
+                "music",
+                "time_outs",
+                "talking",
+                "shared_vs_own",
+                "difficult_moments",
+                "afterwards",
+                "confidentiality",
+            ]
+        );
+        let mut s = complete_sections();
+        s.intentions.insert("p2".to_owned(), "   ".to_owned());
+        s.music.clear();
+        s.touch.clear();
+        s.sharing.clear();
+        assert_eq!(s.missing_sections(&pids()), vec!["intentions.p2", "music"]);
+        assert!(!s.is_complete(&pids()));
+    }
+
+    #[test]
+    fn the_hash_is_stable_and_independent_of_key_order() {
+        let a: Value = serde_json::from_str(
+            r#"{"music":"m","boundaries":"b","intentions":{"p2":"y","p1":"x"},
+                "touch":{"p1":{"from_facilitator":["hug"],"from_partner":["holding","hand"]}}}"#,
+        )
+        .unwrap();
+        let b: Value = serde_json::from_str(
+            r#"{"touch":{"p1":{"from_partner":["hand","holding"],"from_facilitator":["hug"]}},
+                "intentions":{"p1":"x","p2":"y"},"boundaries":"b","music":"m"}"#,
+        )
+        .unwrap();
+        let sa = parse_sections(&a, &pids()).unwrap();
+        let sb = parse_sections(&b, &pids()).unwrap();
+        assert_eq!(sa.content_hash(), sb.content_hash());
+        assert_eq!(
+            canonical_hash(&a),
+            canonical_hash(&json!({
+                "touch": a["touch"].clone(), "intentions": {"p1": "x", "p2": "y"}, "boundaries": "b", "music": "m"
+            }))
+        );
+        assert_eq!(sa.content_hash().len(), 64);
+
+        // Empty entries hash like absent ones.
+        let mut with_empty = sa.clone();
+        with_empty.sharing.insert("p2".to_owned(), String::new());
+        with_empty
+            .touch
+            .insert("p2".to_owned(), TouchConsent::default());
+        assert_eq!(with_empty.content_hash(), sa.content_hash());
+
+        // Any change of content changes the hash.
+        let mut changed = sa.clone();
+        changed.music.push('!');
+        assert_ne!(changed.content_hash(), sa.content_hash());
+        let mut more_touch = sa.clone();
+        if let Some(t) = more_touch.touch.get_mut("p1") {
+            t.from_partner.insert(TouchKind::Shoulder);
+        }
+        assert_ne!(more_touch.content_hash(), sa.content_hash());
+    }
+
+    #[test]
+    fn canonical_json_is_pinned() {
+        // The stored hashes of signed versions depend on this exact text: never change it.
+        let mut s = AgreementSections {
+            music: "quiet \"please\"\n".to_owned(),
+            ..AgreementSections::default()
+        };
+        s.touch.insert(
+            "p1".to_owned(),
+            TouchConsent {
+                from_partner: [TouchKind::Hug, TouchKind::Hand].into(),
+                from_facilitator: Default::default(),
+            },
+        );
+        assert_eq!(
+            s.canonical_json(),
+            concat!(
+                r#"{"afterwards":"","boundaries":"","confidentiality":"","difficult_moments":"","#,
+                r#""intentions":{},"music":"quiet \"please\"\n","proximity":"","shared_vs_own":"","#,
+                r#""sharing":{},"talking":"","time_outs":"","#,
+                r#""touch":{"p1":{"from_facilitator":[],"from_partner":["hand","hug"]}}}"#
+            )
+        );
+        assert_eq!(
+            canonical_json(&json!({"b": [1, true, null], "a": "\u{1}é"})),
+            "{\"a\":\"\\u0001é\",\"b\":[1,true,null]}"
+        );
+        assert_eq!(
+            AgreementSections::default().content_hash(),
+            sha256_hex(AgreementSections::default().canonical_json().as_bytes())
+        );
+    }
+
+    #[test]
+    fn diff_gives_readable_lines_in_section_order() {
+        let old = complete_sections();
+        let mut new = old.clone();
+        new.intentions
+            .insert("p2".to_owned(), "To listen.".to_owned());
+        new.boundaries.clear();
+        if let Some(t) = new.touch.get_mut("p1") {
+            t.from_partner.remove(&TouchKind::Hug);
+            t.from_facilitator.insert(TouchKind::Hand);
+        }
+        new.touch.insert(
+            "p2".to_owned(),
+            TouchConsent {
+                from_partner: [TouchKind::Holding].into(),
+                from_facilitator: Default::default(),
+            },
+        );
+        new.sharing.remove("p1");
+        new.sharing
+            .insert("p2".to_owned(), "Only that I am fine.".to_owned());
+        new.music = "Silence.".to_owned();
+
+        let lines: Vec<String> = diff(&old, &new).iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            vec![
+                "~ intentions.p2: \"To listen without fixing.\" → \"To listen.\"",
+                "- boundaries: We each stay in our own process unless invited.",
+                "- touch.p1.from_partner: hug",
+                "+ touch.p1.from_facilitator: hand",
+                "+ touch.p2.from_partner: holding",
+                "- sharing.p1: That I felt close.",
+                "+ sharing.p2: Only that I am fine.",
+                "~ music: \"Music through headphones; silence on request.\" → \"Silence.\"",
+            ]
+        );
+        let first = &diff(&old, &new)[0];
+        assert_eq!(first.change, Change::Changed);
+        assert_eq!(first.before.as_deref(), Some("To listen without fixing."));
+        assert_eq!(first.after.as_deref(), Some("To listen."));
+        assert!(diff(&old, &old).is_empty());
+        assert_eq!(
+            serde_json::to_value(&diff(&old, &new)[2]).unwrap(),
+            json!({"section": "touch.p1.from_partner", "change": "removed", "before": "hug", "after": null})
+        );
+    }
+
+    #[test]
+    fn in_effect_needs_both_participants_and_a_facilitator_on_the_current_version() {
+        let h = complete_sections().content_hash();
+        let p = pids();
+        let all = vec![
+            signature(&h, participant("p1"), 1),
+            signature(&h, participant("p2"), 2),
+            signature(&h, facilitator("f1"), 3),
+        ];
+        assert!(in_effect(&h, &all, &p));
+        assert!(missing_signatures(&h, &all, &p).is_empty());
+
+        // One participant signature missing.
+        let one_missing = vec![all[0].clone(), all[2].clone()];
+        assert!(!in_effect(&h, &one_missing, &p));
+        assert_eq!(
+            missing_signatures(&h, &one_missing, &p),
+            vec![MissingSignature::Participant("p2".to_owned())]
+        );
+
+        // The facilitator's countersignature missing.
+        let no_countersign = vec![all[0].clone(), all[1].clone()];
+        assert!(!in_effect(&h, &no_countersign, &p));
+        assert_eq!(
+            missing_signatures(&h, &no_countersign, &p),
+            vec![MissingSignature::Facilitator]
+        );
+
+        // Signatures on an earlier version do not carry over.
+        let stale = vec![
+            signature("old", participant("p1"), 1),
+            signature(&h, participant("p2"), 2),
+            signature("old", facilitator("f1"), 3),
+        ];
+        assert!(!in_effect(&h, &stale, &p));
+        assert!(in_effect(
+            "old",
+            &[
+                stale[0].clone(),
+                stale[2].clone(),
+                signature("old", participant("p2"), 0)
+            ],
+            &p
+        ));
+
+        // A stranger's signature never stands in for a participant's.
+        let stranger = vec![
+            signature(&h, participant("p1"), 1),
+            signature(&h, participant("p3"), 2),
+            signature(&h, facilitator("f1"), 3),
+        ];
+        assert!(!in_effect(&h, &stranger, &p));
+
+        // A duo of one (or one id listed twice) is never in effect.
+        assert!(!in_effect(&h, &all, &["p1".to_owned()]));
+        assert!(!in_effect(&h, &all, &["p1".to_owned(), "p1".to_owned()]));
+    }
+
+    #[test]
+    fn signing_is_checked_against_the_current_complete_version() {
+        let current = complete_sections();
+        let h = current.content_hash();
+        let p = pids();
+        assert_eq!(check_sign(&current, &p, &h, &participant("p1")), Ok(()));
+        assert_eq!(check_sign(&current, &p, &h, &facilitator("f9")), Ok(()));
+
+        let err = check_sign(&current, &p, "stale", &participant("p1")).unwrap_err();
+        assert_eq!(err, SignError::StaleVersion { current: h.clone() });
+        assert_eq!(err.code(), "stale_version");
+
+        let err = check_sign(&current, &p, &h, &participant("p3")).unwrap_err();
+        assert_eq!(err.code(), "not_a_participant");
+
+        let mut draft = current.clone();
+        draft.afterwards.clear();
+        let err = check_sign(&draft, &p, &draft.content_hash(), &participant("p2")).unwrap_err();
+        assert_eq!(
+            err,
+            SignError::Incomplete {
+                missing: vec!["afterwards".to_owned()]
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "the agreement is not complete; empty: afterwards"
+        );
+    }
+
+    #[test]
+    fn signatures_serialise_with_a_role_tag() {
+        let s = signature("h", participant("p1"), 0);
+        let v = serde_json::to_value(&s).unwrap();
+        assert_eq!(
+            v["signer"],
+            json!({"role": "participant", "participant_id": "p1"})
+        );
+        assert_eq!(serde_json::from_value::<Signature>(v).unwrap(), s);
+        assert_eq!(
+            serde_json::to_value(facilitator("f1")).unwrap(),
+            json!({"role": "facilitator", "user_id": "f1"})
+        );
+    }
+}

@@ -255,3 +255,222 @@ pub fn check_withdraw(states: &[ConsentEntry], item: ConsentItem) -> Result<(), 
         Some(ConsentState::NotGiven) | None => Err(ConsentError::NotGiven(item)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pathway::test_support::{at, complete_sections};
+
+    fn states(basis: &ConsentBasis<'_>, pid: &str) -> Vec<(String, ConsentState)> {
+        consent_states(basis, pid)
+            .into_iter()
+            .map(|e| (e.item.name(), e.state))
+            .collect()
+    }
+
+    fn state_of(entries: &[ConsentEntry], name: &str) -> (ConsentState, Option<Timestamp>) {
+        let e = entries.iter().find(|e| e.item.name() == name).unwrap();
+        (e.state, e.since)
+    }
+
+    #[test]
+    fn items_are_derived_from_the_agreement() {
+        use ConsentState::{Given as G, NotGiven as N};
+        let s = complete_sections();
+        let named = |pid| {
+            consent_items(&s, pid)
+                .into_iter()
+                .map(|(i, st)| (i.name(), st))
+                .collect::<Vec<_>>()
+        };
+        let expected_p1 = vec![
+            ("touch.hand.from_partner", G),
+            ("touch.shoulder.from_partner", N),
+            ("touch.hug.from_partner", G),
+            ("touch.holding.from_partner", N),
+            ("touch.hand.from_facilitator", N),
+            ("touch.shoulder.from_facilitator", G),
+            ("touch.hug.from_facilitator", N),
+            ("touch.holding.from_facilitator", N),
+            ("proximity", G),
+            ("sharing", G),
+        ];
+        assert_eq!(
+            named("p1"),
+            expected_p1
+                .into_iter()
+                .map(|(n, st)| (n.to_owned(), st))
+                .collect::<Vec<_>>()
+        );
+        // p2 has no touch entry and no sharing entry: no touch, nothing shared.
+        let p2 = named("p2");
+        assert!(
+            p2.iter()
+                .filter(|(n, _)| n.starts_with("touch."))
+                .all(|(_, st)| *st == N)
+        );
+        assert_eq!(p2[8], ("proximity".to_owned(), G));
+        assert_eq!(p2[9], ("sharing".to_owned(), N));
+    }
+
+    #[test]
+    fn item_names_round_trip() {
+        let all = ConsentItem::all();
+        assert_eq!(all.len(), 11);
+        for item in all {
+            assert_eq!(item.name().parse::<ConsentItem>(), Ok(item));
+            let json = serde_json::to_value(item).unwrap();
+            assert_eq!(json, serde_json::Value::String(item.name()));
+            assert_eq!(serde_json::from_value::<ConsentItem>(json).unwrap(), item);
+        }
+        assert!("touch.kiss.from_partner".parse::<ConsentItem>().is_err());
+        assert!(serde_json::from_str::<ConsentItem>("\"touch\"").is_err());
+        assert_eq!(ConsentState::NotGiven.as_str(), "not_given");
+    }
+
+    #[test]
+    fn nothing_is_given_while_no_agreement_is_in_effect() {
+        let basis = ConsentBasis {
+            agreement: None,
+            research_given_at: Some(at(5)),
+            withdrawals: &[],
+        };
+        let got = states(&basis, "p1");
+        assert_eq!(got.len(), 11);
+        assert!(got[..10].iter().all(|(_, s)| *s == ConsentState::NotGiven));
+        assert_eq!(got[10], ("research".to_owned(), ConsentState::Given));
+    }
+
+    #[test]
+    fn withdrawal_takes_effect_at_once_and_only_a_new_signature_gives_again() {
+        let s = complete_sections();
+        let hug = ConsentItem::TouchFromPartner(TouchKind::Hug);
+        let withdrawals = [ConsentWithdrawal {
+            item: hug,
+            at: at(50),
+        }];
+
+        // Signed at 10, withdrawn at 50: withdrawn since 50; other items untouched.
+        let basis = ConsentBasis {
+            agreement: Some((&s, at(10))),
+            research_given_at: None,
+            withdrawals: &withdrawals,
+        };
+        let entries = consent_states(&basis, "p1");
+        assert_eq!(
+            state_of(&entries, "touch.hug.from_partner"),
+            (ConsentState::Withdrawn, Some(at(50)))
+        );
+        assert_eq!(
+            state_of(&entries, "touch.hand.from_partner"),
+            (ConsentState::Given, Some(at(10)))
+        );
+        assert_eq!(
+            state_of(&entries, "research"),
+            (ConsentState::NotGiven, None)
+        );
+
+        // A newly signed version (signed at 60) that still includes the hug gives it again.
+        let resigned = ConsentBasis {
+            agreement: Some((&s, at(60))),
+            ..basis
+        };
+        assert_eq!(
+            state_of(&consent_states(&resigned, "p1"), "touch.hug.from_partner"),
+            (ConsentState::Given, Some(at(60)))
+        );
+
+        // A withdrawal at the very moment of signing still counts.
+        let same_moment = ConsentBasis {
+            agreement: Some((&s, at(50))),
+            ..basis
+        };
+        assert_eq!(
+            state_of(
+                &consent_states(&same_moment, "p1"),
+                "touch.hug.from_partner"
+            )
+            .0,
+            ConsentState::Withdrawn
+        );
+
+        // The earliest withdrawal after the signature is the one reported.
+        let twice = [
+            ConsentWithdrawal {
+                item: hug,
+                at: at(70),
+            },
+            ConsentWithdrawal {
+                item: hug,
+                at: at(5),
+            },
+            ConsentWithdrawal {
+                item: hug,
+                at: at(30),
+            },
+        ];
+        let basis = ConsentBasis {
+            agreement: Some((&s, at(10))),
+            research_given_at: None,
+            withdrawals: &twice,
+        };
+        assert_eq!(
+            state_of(&consent_states(&basis, "p1"), "touch.hug.from_partner"),
+            (ConsentState::Withdrawn, Some(at(30)))
+        );
+    }
+
+    #[test]
+    fn research_consent_is_withdrawn_and_given_again_by_a_new_consent() {
+        let withdrawals = [ConsentWithdrawal {
+            item: ConsentItem::Research,
+            at: at(20),
+        }];
+        let basis = |given| ConsentBasis {
+            agreement: None,
+            research_given_at: Some(at(given)),
+            withdrawals: &withdrawals,
+        };
+        assert_eq!(
+            state_of(&consent_states(&basis(1), "p1"), "research"),
+            (ConsentState::Withdrawn, Some(at(20)))
+        );
+        assert_eq!(
+            state_of(&consent_states(&basis(30), "p1"), "research"),
+            (ConsentState::Given, Some(at(30)))
+        );
+    }
+
+    #[test]
+    fn withdrawing_checks_the_current_state() {
+        let s = complete_sections();
+        let withdrawals = [ConsentWithdrawal {
+            item: ConsentItem::Sharing,
+            at: at(20),
+        }];
+        let basis = ConsentBasis {
+            agreement: Some((&s, at(10))),
+            research_given_at: None,
+            withdrawals: &withdrawals,
+        };
+        let entries = consent_states(&basis, "p1");
+        let hug = ConsentItem::TouchFromPartner(TouchKind::Hug);
+        assert_eq!(check_withdraw(&entries, hug), Ok(()));
+        assert_eq!(
+            check_withdraw(&entries, ConsentItem::Sharing),
+            Err(ConsentError::AlreadyWithdrawn(ConsentItem::Sharing))
+        );
+        let err = check_withdraw(&entries, ConsentItem::Research).unwrap_err();
+        assert_eq!(err.code(), "consent_not_given");
+        assert_eq!(
+            err.to_string(),
+            "consent for research is not given, so it cannot be withdrawn"
+        );
+        assert_eq!(
+            check_withdraw(&entries, ConsentItem::TouchFromFacilitator(TouchKind::Hug)),
+            Err(ConsentError::NotGiven(ConsentItem::TouchFromFacilitator(
+                TouchKind::Hug
+            )))
+        );
+    }
+}
