@@ -207,6 +207,8 @@ named_enum! {
         /// Preparation and integration meetings (duo scope; owned by one participant when
         /// individual).
         Meetings = "meetings",
+        /// The rooms sessions are held in (system).
+        Rooms = "rooms",
         /// The live session-day console: mode, vitals, dosing, timeline (duo scope, clinical).
         SessionConsole = "session_console",
         /// One journal entry, shared entry by entry (owned, clinical).
@@ -241,7 +243,9 @@ impl ResourceKind {
     pub const fn scope(self) -> ResourceScope {
         use ResourceKind as K;
         match self {
-            K::AuditTrail | K::Accounts | K::Settings | K::ResearchExport => ResourceScope::System,
+            K::Rooms | K::AuditTrail | K::Accounts | K::Settings | K::ResearchExport => {
+                ResourceScope::System
+            }
             K::DuoSummary
             | K::TeamAssignment
             | K::ScreeningFindings
@@ -602,6 +606,17 @@ pub fn relation(actor: &Actor, resource: &Resource<'_>) -> Relation {
         .unwrap_or(Relation::Unrelated)
 }
 
+/// Whether the actor may open a break-glass grant at all: a facilitator, clinician or admin
+/// account (never a participant, coordinator or researcher). Whether a grant is warranted for a
+/// duo, its reason and its expiry are the caller's to record; a grant held by a member of the
+/// duo's team changes nothing.
+pub fn can_request_break_glass(actor: &Actor) -> bool {
+    actor
+        .effective_roles()
+        .iter()
+        .any(|r| matches!(r, Role::Facilitator | Role::Clinician | Role::Admin))
+}
+
 /// A decision with the reason for it, for the audit trail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Verdict {
@@ -665,6 +680,8 @@ fn rule(role: Role, rel: Relation, action: Action, res: &Resource<'_>) -> Decisi
         (K::Contacts, Read, Team(_) | Coordinator) => Allow,
         (K::Meetings, Read, Owner) => Allow,
         (K::Meetings, Read | Write, Team(_) | Coordinator) => Allow,
+        (K::Rooms, Read, _) if role.is_staff() && !researcher => Allow,
+        (K::Rooms, Write, _) if admin || role == Role::Coordinator => Allow,
 
         // Intake and screening: each alone; the partner never.
         (K::Intake, Read | Write, Owner) => Allow,
@@ -810,6 +827,12 @@ mod tests {
     [meetings]
     read      A     .     .   |   A     .     .   |   A     .     .   |   A     .    |   .   |  .     .
     write     .     .     .   |   A     .     .   |   A     .     .   |   A     .    |   .   |  .     .
+    sign      .     .     .   |   .     .     .   |   .     .     .   |   .     .    |   .   |  .     .
+    decide    .     .     .   |   .     .     .   |   .     .     .   |   .     .    |   .   |  .     .
+    export    .     .     .   |   .     .     .   |   .     .     .   |   .     .    |   .   |  .     .
+    [rooms]
+    read      .     .     .   |   A     A     A   |   A     A     A   |   A     A    |   .   |  A     A
+    write     .     .     .   |   .     .     .   |   .     .     .   |   A     A    |   .   |  A     A
     sign      .     .     .   |   .     .     .   |   .     .     .   |   .     .    |   .   |  .     .
     decide    .     .     .   |   .     .     .   |   .     .     .   |   .     .    |   .   |  .     .
     export    .     .     .   |   .     .     .   |   .     .     .   |   .     .    |   .   |  .     .
@@ -1223,7 +1246,7 @@ mod tests {
                 }
             }
         }
-        // ...but does see administration, and never the withdrawal reason.
+        // ...but does see every duo's administration.
         for kind in [K::DuoSummary, K::TeamAssignment, K::Meetings] {
             assert_eq!(
                 can(&coordinator, Read, &Resource::duo(kind, &duo)),
@@ -1235,7 +1258,10 @@ mod tests {
             can(&coordinator, Read, &Resource::owned(K::Contacts, &duo, A)),
             Allow
         );
+        // The withdrawal reason is clinical: the coordinator learns only the phase.
         assert!(is_clinical(K::WithdrawalReason));
+        let reason = Resource::owned(K::WithdrawalReason, &duo, A);
+        assert_eq!(can(&coordinator, Read, &reason), Deny);
     }
 
     #[test]
@@ -1300,17 +1326,18 @@ mod tests {
             {
                 for res in every_resource_of(kind, &duo) {
                     let read = judge(&actor, Read, &res);
-                    if res.duo.is_none()
-                        || res.kind.scope() == ResourceScope::Owned && res.owner.is_none()
-                    {
+                    if !res.is_well_formed() {
                         assert_eq!(read.decision, Deny);
+                    } else if role == Role::Admin && kind == K::AccessLog {
+                        // An admin's own power, not break glass.
+                        assert_eq!(read.decision, Allow);
                     } else if readable.contains(&kind)
                         || (kind == K::JournalEntry && res.shared_with_team)
                     {
                         assert_eq!(read.decision, AllowBreakGlass, "{user} {kind}");
                         assert!(read.decision.is_allowed() && read.decision.is_break_glass());
                         assert_eq!(read.relation, Relation::BreakGlass);
-                    } else if !(role == Role::Admin && matches!(kind, K::AccessLog | K::Erasure)) {
+                    } else {
                         assert_eq!(read.decision, Deny, "{user} {kind}");
                     }
                     for action in [Write, Sign, Decide, Export] {
@@ -1510,6 +1537,22 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn only_facilitators_clinicians_and_admins_may_open_break_glass() {
+        for role in Role::ALL {
+            let expected = matches!(role, Role::Facilitator | Role::Clinician | Role::Admin);
+            assert_eq!(
+                can_request_break_glass(&Actor::staff("u", [role])),
+                expected,
+                "{role}"
+            );
+        }
+        let mut participant = Actor::participant("u", "p");
+        participant.roles.push(Role::Admin);
+        assert!(!can_request_break_glass(&participant));
+        assert!(!can_request_break_glass(&Actor::default()));
     }
 
     #[test]
@@ -1723,8 +1766,11 @@ mod tests {
                 let rel = relation_as(&actor, role, &res);
                 prop_assert!(t.column(role, rel).is_some(), "{} stands {} with no column", role, rel);
             }
-            prop_assert!(actor.effective_roles().iter().any(|r| relation_as(&actor, *r, &res) == relation(&actor, &res))
-                || relation(&actor, &res) == Relation::Unrelated);
+            // `relation` reports one of the per-role relations (or Unrelated for no roles).
+            let reported = relation(&actor, &res);
+            let per_role: Vec<Relation> =
+                actor.effective_roles().into_iter().map(|r| relation_as(&actor, r, &res)).collect();
+            prop_assert!(per_role.contains(&reported) || (per_role.is_empty() && reported == Relation::Unrelated));
         }
 
         #[test]
@@ -1762,7 +1808,7 @@ mod tests {
                 prop_assert!(!actor.is_participant());
                 prop_assert!(duo.holds_break_glass(&actor.user_id));
                 prop_assert!(!duo.is_on_team(&actor.user_id));
-                prop_assert!(actor.roles.iter().any(|r| matches!(r, Role::Facilitator | Role::Clinician | Role::Admin)));
+                prop_assert!(can_request_break_glass(&actor));
             }
         }
 
