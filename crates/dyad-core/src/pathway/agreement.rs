@@ -302,6 +302,14 @@ impl AgreementSections {
         ]
     }
 
+    /// The text of one shared text section; `None` for the other keys.
+    fn text(&self, key: &str) -> Option<&str> {
+        self.texts()
+            .into_iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, t)| t)
+    }
+
     /// Checks participant ids (every key must be one of `participants`) and text lengths.
     pub fn validate(&self, participants: &[String]) -> Vec<FieldError> {
         let mut errors = Vec::new();
@@ -341,9 +349,7 @@ impl AgreementSections {
                         missing.push(format!("intentions.{p}"));
                     }
                 }
-            } else if let Some((_, text)) = self.texts().into_iter().find(|(k, _)| *k == key)
-                && text.trim().is_empty()
-            {
+            } else if self.text(key).is_some_and(|t| t.trim().is_empty()) {
                 missing.push(key.to_owned());
             }
         }
@@ -523,18 +529,12 @@ impl fmt::Display for DiffLine {
 /// each (added, removed or changed); touch consents give one line per kind added or removed.
 pub fn diff(old: &AgreementSections, new: &AgreementSections) -> Vec<DiffLine> {
     let mut lines = Vec::new();
-    let old_texts = old.texts();
-    let new_texts = new.texts();
     for key in SECTION_KEYS {
         match key {
             "intentions" => diff_map(key, &old.intentions, &new.intentions, &mut lines),
             "sharing" => diff_map(key, &old.sharing, &new.sharing, &mut lines),
             "touch" => diff_touch(&old.touch, &new.touch, &mut lines),
-            _ => {
-                let before = old_texts.iter().find(|(k, _)| *k == key).map(|(_, t)| *t);
-                let after = new_texts.iter().find(|(k, _)| *k == key).map(|(_, t)| *t);
-                diff_text(key.to_owned(), before, after, &mut lines);
-            }
+            _ => diff_text(key.to_owned(), old.text(key), new.text(key), &mut lines),
         }
     }
     lines
