@@ -1,1 +1,0 @@
-//! screening (being written).
