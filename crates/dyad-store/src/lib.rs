@@ -1,1 +1,17 @@
-//! (being written)
+//! dyad's persistence layer.
+//!
+//! One code path over sqlx's `Any` driver serves both SQLite (the embedded default) and
+//! PostgreSQL (several app instances). Every column keeps to a portable subset — `TEXT`,
+//! `BIGINT` (flags as 0/1, times as UTC microseconds) and `BLOB`/`BYTEA` — so the same SQL
+//! text with `$n` placeholders runs on both. Each backend has its own migration folder.
+
+pub mod accounts;
+pub mod audit;
+pub mod db;
+pub mod error;
+pub mod password;
+pub mod sealing;
+pub mod secrets;
+
+pub use db::{Backend, Db, DbOptions};
+pub use error::{StoreError, StoreResult};

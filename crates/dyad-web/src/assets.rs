@@ -1,0 +1,39 @@
+//! Static assets compiled into the binary; nothing is loaded from elsewhere.
+
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+
+use crate::state::AppState;
+
+const CSS: &str = include_str!("../static/dyad.css");
+const HTMX: &str = include_str!("../static/htmx.min.js");
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/static/dyad.css", get(css))
+        .route("/static/htmx.min.js", get(htmx))
+}
+
+const CACHE: &str = "public, max-age=86400";
+
+async fn css() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, CACHE),
+        ],
+        CSS,
+    )
+}
+
+async fn htmx() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, CACHE),
+        ],
+        HTMX,
+    )
+}

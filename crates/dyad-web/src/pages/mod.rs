@@ -1,0 +1,160 @@
+//! Server-rendered pages. Each page handler gathers what it shows, then renders one
+//! template; every text comes from the message catalogue.
+
+mod account;
+mod admin;
+mod public;
+
+use askama::Template;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+
+use crate::auth::Authenticated;
+use crate::error::{AppResult, FieldError};
+use crate::i18n::{LANGUAGES, Tr};
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(public::home))
+        .route("/lang/{code}", get(public::set_language))
+        .route(
+            "/login",
+            get(account::login_form).post(account::login_submit),
+        )
+        .route("/logout", post(account::logout))
+        .route("/logout/everywhere", post(account::logout_everywhere))
+        .route("/home", get(account::dashboard))
+        .route("/account", get(account::account_page))
+        .route("/account/steps", get(account::steps))
+        .route("/account/password", post(account::password_submit))
+        .route(
+            "/account/totp",
+            get(account::totp_page).post(account::totp_submit),
+        )
+        .route(
+            "/setup/{token}",
+            get(account::setup_form).post(account::setup_submit),
+        )
+        .route("/me/access-log", get(account::access_log))
+        .route(
+            "/admin/staff",
+            get(admin::staff_page).post(admin::staff_create),
+        )
+        .route("/admin/staff/{id}/roles", post(admin::staff_roles))
+        .route("/admin/staff/{id}/active", post(admin::staff_active))
+        .route("/admin/audit", get(admin::audit_page))
+        .layer(axum::middleware::from_fn(crate::middleware::html_errors))
+}
+
+/// What the base layout needs on every page.
+pub struct Ctx {
+    pub tr: Tr,
+    pub practice: String,
+    pub user_name: Option<String>,
+    pub is_admin: bool,
+    pub csrf: String,
+    pub wide: bool,
+    pub languages: &'static [(&'static str, &'static str)],
+}
+
+impl Ctx {
+    pub fn new(state: &AppState, tr: Tr, auth: Option<&Authenticated>) -> Self {
+        Self {
+            tr,
+            practice: state.config.practice.name.clone(),
+            user_name: auth
+                .filter(|a| a.required.is_empty())
+                .map(|a| a.user.name.clone()),
+            is_admin: auth.is_some_and(|a| a.user.has_role("admin")),
+            csrf: auth
+                .map(|a| a.session.csrf_token.clone())
+                .unwrap_or_default(),
+            wide: false,
+            languages: LANGUAGES,
+        }
+    }
+
+    pub fn wide(mut self) -> Self {
+        self.wide = true;
+        self
+    }
+}
+
+/// Renders a template as an HTML response.
+pub fn render<T: Template>(template: &T) -> AppResult<Response> {
+    Ok(Html(template.render()?).into_response())
+}
+
+/// Renders with a status (e.g. 422 for a form with errors).
+pub fn render_status<T: Template>(status: StatusCode, template: &T) -> AppResult<Response> {
+    Ok((status, Html(template.render()?)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    ctx: Ctx,
+    heading: String,
+    body: String,
+    operation_id: String,
+}
+
+/// The page people see when something is refused or goes wrong.
+pub fn error_page(tr: &Tr, status: StatusCode, code: &str, operation_id: &str) -> Response {
+    let key = match code {
+        "not_found" | "forbidden" | "conflict" | "rate_limited" | "bad_request"
+        | "invalid_input" => code,
+        _ => "internal",
+    };
+    let page = ErrorPage {
+        ctx: Ctx {
+            tr: tr.clone(),
+            practice: "dyad".into(),
+            user_name: None,
+            is_admin: false,
+            csrf: String::new(),
+            wide: false,
+            languages: LANGUAGES,
+        },
+        heading: tr.t(&format!("error-{key}-title")),
+        body: tr.t(&format!("error-{key}-body")),
+        operation_id: operation_id.to_string(),
+    };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => status.into_response(),
+    }
+}
+
+/// Form fields as pairs, keeping repeated keys (checkbox groups).
+pub fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    serde_urlencoded::from_bytes(body).unwrap_or_default()
+}
+
+pub fn field<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+pub fn fields(pairs: &[(String, String)], key: &str) -> Vec<String> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+/// Field errors for a page, from an API-style error.
+pub fn page_errors(err: crate::error::AppError) -> Result<Vec<FieldError>, crate::error::AppError> {
+    match err {
+        crate::error::AppError::Validation(errors) => Ok(errors),
+        crate::error::AppError::Conflict(detail) => Ok(vec![FieldError::new("main", detail)]),
+        other => Err(other),
+    }
+}

@@ -1,0 +1,220 @@
+//! The dyad binary as a library: start-up, first-run bootstrap and the server, so that
+//! integration tests run the real thing in-process.
+
+pub mod config;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use dyad_core::time::Clock;
+use dyad_store::accounts::{self, NewUser};
+use dyad_store::sealing::{MasterKey, Sealer};
+use dyad_store::{Db, DbOptions, password, secrets};
+use dyad_web::{AppState, WebConfig, mail::Mailer};
+
+pub use config::Settings;
+
+/// The real clock, used by the binary; tests pass their own.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> jiff::Timestamp {
+        jiff::Timestamp::now()
+    }
+}
+
+/// What first start created, to be told to the person running it.
+#[derive(Debug, Default)]
+pub struct FirstStart {
+    pub created_data_dir: bool,
+    pub created_master_key: bool,
+    pub admin: Option<(String, String)>,
+}
+
+/// Everything opened and ready to serve.
+pub struct Opened {
+    pub db: Db,
+    pub sealer: Sealer,
+    pub first_start: FirstStart,
+}
+
+/// Opens the data directory, the master key and the database, migrates, and creates the
+/// first admin when there is no account yet.
+pub async fn open(settings: &Settings, clock: &dyn Clock) -> anyhow::Result<Opened> {
+    let mut first = FirstStart::default();
+    if !settings.data_dir.exists() {
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+            format!(
+                "cannot create the data folder {}",
+                settings.data_dir.display()
+            )
+        })?;
+        first.created_data_dir = true;
+    }
+    let (master, created) = MasterKey::load_or_create(&settings.master_key_path())?;
+    first.created_master_key = created;
+    let db = open_db(settings).await?;
+    db.migrate().await.context("migrating the database")?;
+    if accounts::count_users(&db).await? == 0 {
+        let one_time = secrets::readable_password(4);
+        let hash = password::hash_password(&one_time)?;
+        let created = accounts::create_user(
+            &db,
+            &NewUser {
+                email: settings.admin_email.clone(),
+                name: "Administrator".into(),
+                password_hash: hash,
+                kind: "staff".into(),
+                roles: vec!["admin".into()],
+                must_change_password: true,
+                participant_id: None,
+                email_verified: true,
+            },
+            clock.now_micros(),
+        )
+        .await;
+        match created {
+            Ok(user) => first.admin = Some((user.email, one_time)),
+            // Another instance starting at the same moment created it first.
+            Err(e) if e.is_unique_violation() => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(Opened {
+        db,
+        sealer: Sealer::new(master),
+        first_start: first,
+    })
+}
+
+/// Connects to the configured database; only the default SQLite file may be created.
+pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
+    let (url, is_default) = settings.database();
+    let options = DbOptions {
+        create_sqlite_file: is_default,
+        max_connections: settings.db_max_connections,
+    };
+    Ok(Db::connect(&url, &options).await?)
+}
+
+pub fn web_config(settings: &Settings) -> WebConfig {
+    let mut config = WebConfig::for_base_url(&settings.base_url());
+    config.metrics_token = settings.metrics_token.0.clone();
+    config.max_body_bytes = settings.max_body_kb * 1024;
+    config.practice = dyad_web::PracticeSettings {
+        name: settings.practice_name.clone(),
+        contact: settings.practice_contact.clone(),
+        crisis_contacts: settings.crisis_contacts.clone(),
+    };
+    config
+}
+
+pub fn mailer(settings: &Settings) -> anyhow::Result<Mailer> {
+    Ok(match &settings.smtp_url.0 {
+        Some(url) => Mailer::smtp(url, &settings.mail_from)?,
+        None => Mailer::outbox(settings.outbox_dir(), &settings.mail_from)?,
+    })
+}
+
+/// Installs the Prometheus recorder once per process.
+pub fn metrics_handle() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
+    static HANDLE: std::sync::OnceLock<Option<metrics_exporter_prometheus::PrometheusHandle>> =
+        std::sync::OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            metrics_exporter_prometheus::PrometheusBuilder::new()
+                .install_recorder()
+                .ok()
+        })
+        .clone()
+}
+
+pub fn app_state(
+    settings: &Settings,
+    opened: &Opened,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<AppState> {
+    Ok(AppState {
+        db: opened.db.clone(),
+        sealer: opened.sealer.clone(),
+        clock,
+        mailer: mailer(settings)?,
+        config: Arc::new(web_config(settings)),
+        metrics: metrics_handle(),
+    })
+}
+
+/// Serves until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let app = dyad_web::router(state.clone());
+    let sweeper = tokio::spawn(sweep_sessions(state));
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
+    sweeper.abort();
+    Ok(())
+}
+
+/// A separate listener that serves only `/metrics`.
+pub async fn serve_metrics(listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(|| async {
+            match metrics_handle() {
+                Some(h) => dyad_web::middleware::render_metrics(&h),
+                None => {
+                    axum::response::IntoResponse::into_response(axum::http::StatusCode::NOT_FOUND)
+                }
+            }
+        }),
+    );
+    axum::serve(listener, app).await?;
+    Ok(())
+}
+
+async fn sweep_sessions(state: AppState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        if let Err(e) = accounts::delete_expired_sessions(&state.db, state.now()).await {
+            tracing::warn!(error = %e, "could not sweep expired sessions");
+        }
+    }
+}
+
+/// Writes a consistent copy of the database to `target`.
+pub async fn backup(settings: &Settings, target: &Path) -> anyhow::Result<()> {
+    if target.exists() {
+        anyhow::bail!(
+            "{} already exists; choose a new file name",
+            target.display()
+        );
+    }
+    let db = open_db(settings).await?;
+    match db.backend {
+        dyad_store::Backend::Sqlite => db.backup_sqlite(target).await?,
+        dyad_store::Backend::Postgres => {
+            let (url, _) = settings.database();
+            let status = std::process::Command::new("pg_dump")
+                .arg("--format=custom")
+                .arg("--file")
+                .arg(target)
+                .arg(&url)
+                .status()
+                .context("running pg_dump (install the PostgreSQL client tools)")?;
+            if !status.success() {
+                anyhow::bail!("pg_dump failed with {status}");
+            }
+        }
+    }
+    Ok(())
+}
