@@ -273,23 +273,20 @@ impl<'a> Participant<'a> {
         let mechanism = entry.mechanism.as_deref().unwrap_or(&class.mechanism);
         let evidence = entry.evidence.min(class.evidence);
 
-        let named = if matching::key(&found.alias) == matching::key(&entry.name) {
-            entry.name.clone()
-        } else {
-            format!("{} ({})", found.alias, entry.name)
-        };
+        let what = describe(&entry.name, &class.label);
         let mut explanation = if found.approximate {
+            let read_as = if matching::key(&found.alias) == matching::key(&entry.name) {
+                entry.name.clone()
+            } else {
+                format!("{} ({})", found.alias, entry.name)
+            };
             format!(
-                "\"{}\" was read as {named}, a close spelling — please confirm the name. It is a {}. {mechanism}",
+                "Listed as \"{}\": read as {read_as}, a close spelling — please confirm the name. \
+                 This is {what}. {mechanism}",
                 given.trim(),
-                class.label
             )
         } else {
-            format!(
-                "\"{}\" is {named}, a {}. {mechanism}",
-                given.trim(),
-                class.label
-            )
+            format!("Listed as \"{}\": {what}. {mechanism}", given.trim())
         };
         if disputed && !mechanism.contains("disagree") {
             explanation.push_str(" Sources disagree about this combination.");
@@ -423,6 +420,20 @@ impl<'a> Participant<'a> {
             self.findings.push(finding);
         }
     }
+}
+
+/// "sertraline, a selective serotonin reuptake inhibitor (SSRI)"; just the label when it already
+/// names the entry ("lithium", "bupropion (CYP2D6 inhibitor)").
+fn describe(name: &str, label: &str) -> String {
+    let first_word = matching::words(name).into_iter().next().unwrap_or_default();
+    if matching::key(label).starts_with(&first_word) {
+        return label.to_owned();
+    }
+    let article = match label.chars().next().map(|c| c.to_ascii_lowercase()) {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => "an",
+        _ => "a",
+    };
+    format!("{name}, {article} {label}")
 }
 
 /// The value at a dotted path, if any.
@@ -970,7 +981,11 @@ mod tests {
         assert!(f.explanation.contains("fluoxetine"));
         // An exact brand name says which generic it is.
         let s = run(with(&[("medications", meds(&["Zoloft"]))]), clean());
-        assert!(s.findings[0].explanation.contains("Zoloft (sertraline)"));
+        assert!(
+            s.findings[0]
+                .explanation
+                .starts_with("Listed as \"Zoloft\": sertraline, a selective serotonin")
+        );
     }
 
     #[test]
