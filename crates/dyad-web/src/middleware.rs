@@ -101,7 +101,10 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
     if !same_origin(req.headers(), state.config.origin()) {
         return csrf_refused();
     }
-    let Some(auth) = auth else {
+    // Signing in starts a new session: the same-origin check above is what protects it,
+    // and it must work from a browser that still holds an old session.
+    let signing_in = matches!(req.uri().path(), "/login" | "/api/v1/auth/login");
+    let Some(auth) = auth.filter(|_| !signing_in) else {
         return next.run(req).await;
     };
     let expected = auth.session.csrf_token.clone();

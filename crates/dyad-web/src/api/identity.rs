@@ -150,6 +150,9 @@ pub struct MeResponse {
     pub participant_id: Option<String>,
     pub required: Vec<String>,
     pub lang: String,
+    /// The synchronizer token to send as `X-CSRF-Token` on cookie-authenticated changes
+    /// (bearer clients need none).
+    pub csrf_token: String,
 }
 
 #[utoipa::path(get, path = "/api/v1/me", tag = "identity",
@@ -166,6 +169,7 @@ pub async fn me(Pending(auth): Pending) -> AppResult<Json<MeResponse>> {
         participant_id: u.participant_id.clone(),
         required: auth.required.clone(),
         lang: u.lang.clone(),
+        csrf_token: auth.session.csrf_token.clone(),
     }))
 }
 

@@ -1,0 +1,6 @@
+//! The app over HTTP against a real database: one test binary, many modules
+//! (each file in `tests/` would be its own binary and its own link step).
+
+mod foundation;
+mod helpers;
+mod identity;
