@@ -147,7 +147,7 @@ impl Db {
     /// True when the database answers and every embedded migration has been applied.
     pub async fn ready(&self) -> StoreResult<bool> {
         let rows: Vec<(i64, i64)> =
-            sqlx::query_as("SELECT version, CAST(success AS BIGINT) FROM _sqlx_migrations")
+            sqlx::query_as("SELECT version, CAST(CASE WHEN success THEN 1 ELSE 0 END AS BIGINT) FROM _sqlx_migrations")
                 .fetch_all(&self.pool)
                 .await?;
         Ok(self

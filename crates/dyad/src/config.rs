@@ -97,7 +97,7 @@ impl Settings {
         // `*_FILE` variables name files holding secrets (read below), except the master key
         // file, which is a setting of its own.
         let env = Env::prefixed("DYAD_")
-            .ignore(&["CONFIG", "TEST_DATABASE_URL"])
+            .ignore(&["CONFIG", "LOG", "TEST_DATABASE_URL"])
             .filter(|k| {
                 let k = k.as_str().to_ascii_uppercase();
                 !k.ends_with("_FILE") || k == "MASTER_KEY_FILE"
