@@ -398,6 +398,21 @@ pub async fn peek_token(
     })
 }
 
+/// The subject a token (of any state) was issued for.
+pub async fn token_subject(
+    db: &Db,
+    token_hash: &str,
+    purpose: &str,
+) -> StoreResult<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT subject_id FROM purpose_tokens WHERE token_hash = $1 AND purpose = $2",
+    )
+    .bind(token_hash)
+    .bind(purpose)
+    .fetch_optional(&db.pool)
+    .await?)
+}
+
 /// Uses a token once, atomically: of two concurrent uses exactly one succeeds.
 pub async fn take_token(
     db: &Db,

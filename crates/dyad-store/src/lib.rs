@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod db;
+pub mod duos;
 pub mod error;
 pub mod password;
 pub mod sealing;

@@ -138,7 +138,18 @@ async fn resolve(
     if now - session.last_seen_at > 60_000_000 {
         accounts::touch_session(&state.db, &hash, now).await?;
     }
-    let required = required_steps(&user);
+    let mut required = required_steps(&user);
+    if !user.is_staff() {
+        if !user.email_verified {
+            required.push("verify_email".to_string());
+        }
+        if !dyad_store::duos::pending_documents(&state.db, &user.id, now)
+            .await?
+            .is_empty()
+        {
+            required.push("accept_documents".to_string());
+        }
+    }
     Ok(Some(Authenticated {
         user,
         session,
@@ -285,7 +296,18 @@ pub async fn sign_in(
     accounts::clear_failures(&state.db, &account_key).await?;
     accounts::clear_failures(&state.db, &address_key).await?;
     let token = open_session(state, &user).await?;
-    let required = required_steps(&user);
+    let mut required = required_steps(&user);
+    if !user.is_staff() {
+        if !user.email_verified {
+            required.push("verify_email".to_string());
+        }
+        if !dyad_store::duos::pending_documents(&state.db, &user.id, now)
+            .await?
+            .is_empty()
+        {
+            required.push("accept_documents".to_string());
+        }
+    }
     Ok(Ok(SignInOutcome {
         token,
         user,

@@ -42,6 +42,8 @@ pub struct WebConfig {
     pub setup_link_hours: i64,
     /// How long a break-glass grant lasts.
     pub break_glass_minutes: i64,
+    /// How long an invitation link stays valid.
+    pub invitation_days: i64,
 }
 
 impl WebConfig {
@@ -59,6 +61,7 @@ impl WebConfig {
             participant_absolute_hours: 24 * 14,
             setup_link_hours: 72,
             break_glass_minutes: 60,
+            invitation_days: 14,
         }
     }
 

@@ -9,6 +9,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod config;
+pub mod duo;
 pub mod error;
 pub mod i18n;
 pub mod mail;

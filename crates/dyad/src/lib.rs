@@ -57,6 +57,7 @@ pub async fn open(settings: &Settings, clock: &dyn Clock) -> anyhow::Result<Open
     first.created_master_key = created;
     let db = open_db(settings).await?;
     db.migrate().await.context("migrating the database")?;
+    dyad_web::api::documents::seed_defaults(&db, clock.now_micros()).await?;
     if accounts::count_users(&db).await? == 0 {
         let one_time = secrets::readable_password(4);
         let hash = password::hash_password(&one_time)?;

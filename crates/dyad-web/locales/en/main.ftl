@@ -156,3 +156,53 @@ mail-setup-body =
 
 ## First start (printed by the server)
 otp-printed = Open { $url } and sign in with this one-time password.
+
+## Mail: sign-up and the duo
+mail-verify-subject = Confirm your email address for { $practice }
+mail-verify-body =
+    Hello { $name },
+
+    Please confirm that this is your email address by opening this link:
+
+    { $link }
+
+    If you did not sign up, you can ignore this mail.
+mail-invite-subject = { $inviter } invites you to take part together
+mail-invite-body =
+    Hello { $name },
+
+    { $inviter } has signed up at { $practice } for a guided duo session and would like to do this together with you.
+
+    Whether you join is entirely your own choice. If you open the link below you can read what it involves, and then join or say no. Saying no is fine; { $inviter } will only hear that it will not go ahead, not why.
+
+    { $link }
+
+    This link works once and for { $days } days.
+mail-partner-joined-subject = Your invitation was accepted
+mail-partner-joined-body =
+    Hello { $name },
+
+    The person you invited has joined. You can each now start your own intake.
+
+    { $link }
+mail-duo-stopped-subject = An update about your duo
+mail-duo-stopped-body =
+    Hello { $name },
+
+    The duo will not go ahead as planned. Your care team can tell you about next steps.
+
+    { $link }
+mail-duo-changed-subject = Duo { $code } changed
+mail-duo-changed-body =
+    Hello { $name },
+
+    Something changed for duo { $code }. Sign in to see it.
+
+    { $link }
+mail-message-subject = A message is waiting for you
+mail-message-body =
+    Hello { $name },
+
+    A new message is waiting for you at { $practice }. For your privacy it is not in this mail; sign in to read it.
+
+    { $link }

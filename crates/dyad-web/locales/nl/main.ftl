@@ -156,3 +156,53 @@ mail-setup-body =
 
 ## Eerste start (getoond door de server)
 otp-printed = Open { $url } en log in met dit eenmalige wachtwoord.
+
+## Mail: aanmelden en het duo
+mail-verify-subject = Bevestig je e-mailadres voor { $practice }
+mail-verify-body =
+    Hallo { $name },
+
+    Bevestig dat dit jouw e-mailadres is door deze link te openen:
+
+    { $link }
+
+    Heb je je niet aangemeld? Dan kun je deze mail negeren.
+mail-invite-subject = { $inviter } nodigt je uit om samen deel te nemen
+mail-invite-body =
+    Hallo { $name },
+
+    { $inviter } heeft zich bij { $practice } aangemeld voor een begeleide duosessie en wil dat graag samen met jou doen.
+
+    Of je meedoet, is helemaal je eigen keuze. Via de link hieronder lees je wat het inhoudt, en daarna kun je meedoen of nee zeggen. Nee zeggen is goed; { $inviter } hoort alleen dat het niet doorgaat, niet waarom.
+
+    { $link }
+
+    Deze link werkt één keer en { $days } dagen lang.
+mail-partner-joined-subject = Je uitnodiging is aangenomen
+mail-partner-joined-body =
+    Hallo { $name },
+
+    De persoon die je uitnodigde doet mee. Jullie kunnen nu allebei met je eigen intake beginnen.
+
+    { $link }
+mail-duo-stopped-subject = Nieuws over jullie duo
+mail-duo-stopped-body =
+    Hallo { $name },
+
+    Het duo gaat niet door zoals gepland. Je begeleiders kunnen je vertellen wat de volgende stappen zijn.
+
+    { $link }
+mail-duo-changed-subject = Duo { $code } is gewijzigd
+mail-duo-changed-body =
+    Hallo { $name },
+
+    Er is iets veranderd bij duo { $code }. Log in om het te zien.
+
+    { $link }
+mail-message-subject = Er wacht een bericht op je
+mail-message-body =
+    Hallo { $name },
+
+    Er wacht een nieuw bericht op je bij { $practice }. Voor je privacy staat het niet in deze mail; log in om het te lezen.
+
+    { $link }

@@ -157,15 +157,24 @@ pub struct MeResponse {
 
 #[utoipa::path(get, path = "/api/v1/me", tag = "identity",
     responses((status = 200, body = MeResponse), (status = 401, body = Problem)), security(("bearer" = [])))]
-pub async fn me(Pending(auth): Pending) -> AppResult<Json<MeResponse>> {
+pub async fn me(
+    State(state): State<AppState>,
+    Pending(auth): Pending,
+) -> AppResult<Json<MeResponse>> {
     let u = &auth.user;
+    let duo_id = match &u.participant_id {
+        Some(pid) => dyad_store::duos::participant_by_id(&state.db, pid)
+            .await?
+            .map(|p| p.duo_id),
+        None => None,
+    };
     Ok(Json(MeResponse {
         id: u.id.clone(),
         role: u.roles.first().cloned().unwrap_or_default(),
         roles: u.roles.clone(),
         name: u.name.clone(),
         email: u.email.clone(),
-        duo_id: None,
+        duo_id,
         participant_id: u.participant_id.clone(),
         required: auth.required.clone(),
         lang: u.lang.clone(),

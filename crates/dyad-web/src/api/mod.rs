@@ -1,11 +1,15 @@
 //! The JSON API under `/api/v1`, and its OpenAPI 3.1 document generated from the handlers.
 
+pub mod documents;
+pub mod duos;
 pub mod identity;
+pub mod messages;
 pub mod records;
+pub mod signup;
 pub mod staff;
 
 use axum::Router;
-use axum::routing::{get, patch, post};
+use axum::routing::{get, patch, post, put};
 use utoipa::OpenApi;
 
 use crate::state::AppState;
@@ -29,6 +33,33 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/audit", get(records::audit))
         .route("/api/v1/break-glass", get(records::break_glass_grants))
         .route("/api/v1/me/access-log", get(records::access_log))
+        .route("/api/v1/signup", post(signup::signup))
+        .route("/api/v1/verify/{token}", post(signup::verify))
+        .route("/api/v1/invitations/{token}/accept", post(signup::accept))
+        .route("/api/v1/invitations/{token}/decline", post(signup::decline))
+        .route("/api/v1/me/invitation", get(signup::my_invitation))
+        .route("/api/v1/me/invitation/resend", post(signup::resend))
+        .route("/api/v1/me/invitation/cancel", post(signup::cancel))
+        .route("/api/v1/duos", get(duos::list))
+        .route("/api/v1/duos/{id}", get(duos::get))
+        .route("/api/v1/duos/{id}/team", put(duos::put_team))
+        .route("/api/v1/duos/{id}/withdraw", post(duos::withdraw))
+        .route("/api/v1/duos/{id}/timeline", get(duos::timeline))
+        .route("/api/v1/duos/{id}/break-glass", post(duos::break_glass))
+        .route(
+            "/api/v1/documents",
+            get(documents::current).post(documents::publish),
+        )
+        .route("/api/v1/me/documents", get(documents::mine))
+        .route("/api/v1/me/documents/accept", post(documents::accept))
+        .route(
+            "/api/v1/me/messages",
+            get(messages::my_thread).post(messages::my_post),
+        )
+        .route(
+            "/api/v1/participants/{id}/messages",
+            get(messages::team_thread).post(messages::team_post),
+        )
 }
 
 #[derive(OpenApi)]
@@ -53,6 +84,27 @@ pub fn routes() -> Router<AppState> {
         records::audit,
         records::break_glass_grants,
         records::access_log,
+        signup::signup,
+        signup::verify,
+        signup::accept,
+        signup::decline,
+        signup::my_invitation,
+        signup::resend,
+        signup::cancel,
+        duos::list,
+        duos::get,
+        duos::put_team,
+        duos::withdraw,
+        duos::timeline,
+        duos::break_glass,
+        documents::current,
+        documents::publish,
+        documents::mine,
+        documents::accept,
+        messages::my_thread,
+        messages::my_post,
+        messages::team_thread,
+        messages::team_post,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     modifiers(&BearerAuth)

@@ -193,8 +193,18 @@ pub async fn access_log(
     State(state): State<AppState>,
     SignedIn(auth): SignedIn,
 ) -> AppResult<Json<Vec<AccessItem>>> {
-    let Some(pid) = auth.user.participant_id.clone() else {
-        return Err(AppError::Forbidden);
-    };
-    Ok(Json(access_items(&state, &pid, &auth.user.id).await?))
+    Ok(Json(own_access_log(&state, &auth).await?))
+}
+
+/// The caller's own "who accessed my record", through the policy like any other read.
+pub async fn own_access_log(
+    state: &AppState,
+    auth: &crate::auth::Authenticated,
+) -> AppResult<Vec<AccessItem>> {
+    let (ctx, pid) = crate::duo::of_participant(state, auth)
+        .await
+        .map_err(|_| AppError::Forbidden)?;
+    let resource = Resource::owned(ResourceKind::AccessLog, &ctx.scope, &pid);
+    access::authorize(state, auth, Action::Read, &resource, &pid).await?;
+    access_items(state, &pid, &auth.user.id).await
 }

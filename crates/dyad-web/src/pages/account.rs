@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::{Ctx, field, form_pairs, page_errors, render, render_status};
 use crate::access;
 use crate::api::identity::{self, apply_password_change, apply_setup, apply_totp_confirm};
-use crate::api::records::{AccessItem, access_items};
+use crate::api::records::AccessItem;
 use crate::auth::{self, Authenticated, ClientAddr, Lang, Pending, SignInRefusal, SignedIn};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::state::AppState;
@@ -449,10 +449,7 @@ pub async fn access_log(
     Lang(tr): Lang,
     SignedIn(auth): SignedIn,
 ) -> AppResult<Response> {
-    let Some(pid) = auth.user.participant_id.clone() else {
-        return Err(AppError::NotFound);
-    };
-    let items = access_items(&state, &pid, &auth.user.id).await?;
+    let items = crate::api::records::own_access_log(&state, &auth).await?;
     render(&AccessLogPage {
         ctx: Ctx::new(&state, tr, Some(&auth)),
         items,
