@@ -260,3 +260,99 @@ impl TestApp {
         body["id"].as_str().unwrap().to_string()
     }
 }
+
+impl TestApp {
+    /// A staff member with a full session: created by the admin, set up from the mailed
+    /// link, TOTP enrolled. Returns (user id, bearer token).
+    pub async fn staff_session(&self, admin_token: &str, name: &str, email: &str, roles: &[&str]) -> (String, String) {
+        let password = "a staff member's long passphrase";
+        let id = self.make_staff(admin_token, name, email, roles, password).await;
+        let (status, body) = self.login(&api(), email, password, None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let pending = body["token"].as_str().unwrap().to_string();
+        let (_, enrol) = self.post_bearer(&pending, "/api/v1/me/totp/enrol", json!({})).await;
+        let secret = enrol["secret"].as_str().unwrap().to_string();
+        let (status, body) = self
+            .post_bearer(&pending, "/api/v1/me/totp/confirm", json!({"code": totp_code(&secret, self.now_secs())}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        // Codes are single-use per time step; the next sign-in needs the next step.
+        self.advance_secs(31);
+        let code = totp_code(&secret, self.now_secs());
+        let (status, body) = self.login(&api(), email, password, Some(&code)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        (id, body["token"].as_str().unwrap().to_string())
+    }
+
+    /// A signs up and invites B; both verify/join through the API. Returns the pair.
+    pub async fn signed_up_pair(&self, a_email: &str, b_email: &str) -> Pair {
+        let (status, body) = self
+            .post_json(
+                "/api/v1/signup",
+                json!({
+                    "name": "Alex", "email": a_email, "password": "alex's own long passphrase",
+                    "relationship": "couple", "motivation": "We want to talk about what happened last year.",
+                    "partner": {"name": "Bo", "email": b_email},
+                    "age_confirmed": true, "accept_documents": true
+                }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let duo_id = body["duo_id"].as_str().unwrap().to_string();
+        let a_pid = body["participant_id"].as_str().unwrap().to_string();
+        let verify = self.link_token(&self.last_mail_to(a_email).expect("verification mail"), "verify");
+        let (status, body) = self.post_json(&format!("/api/v1/verify/{verify}"), json!({})).await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+        let invite = self.link_token(&self.last_mail_to(b_email).expect("invitation mail"), "join");
+        let (status, body) = self
+            .post_json(
+                &format!("/api/v1/invitations/{invite}/accept"),
+                json!({"name": "Bo", "password": "bo's very own passphrase", "motivation": "I want us to feel close again.",
+                       "age_confirmed": true, "accept_documents": true}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let b_pid = body["participant_id"].as_str().unwrap().to_string();
+        let (status, a) = self.login(&api(), a_email, "alex's own long passphrase", None).await;
+        assert_eq!(status, StatusCode::OK, "{a}");
+        assert_eq!(a["required"], json!([]), "{a}");
+        let (status, b) = self.login(&api(), b_email, "bo's very own passphrase", None).await;
+        assert_eq!(status, StatusCode::OK, "{b}");
+        Pair {
+            duo_id,
+            a_pid,
+            b_pid,
+            a_token: a["token"].as_str().unwrap().to_string(),
+            b_token: b["token"].as_str().unwrap().to_string(),
+        }
+    }
+
+    pub async fn post_json(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let r = api().post(self.url(path)).json(&body).send().await.unwrap();
+        let status = r.status();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn put_bearer(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        let r = api().put(self.url(path)).bearer_auth(token).json(&body).send().await.unwrap();
+        let status = r.status();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Every response body text a caller gets for `path`, for leak checks.
+    pub async fn raw_bearer(&self, token: &str, path: &str) -> (StatusCode, String) {
+        let r = api().get(self.url(path)).bearer_auth(token).send().await.unwrap();
+        let status = r.status();
+        (status, r.text().await.unwrap_or_default())
+    }
+}
+
+/// Two participants of one duo, signed in.
+#[derive(Debug, Clone)]
+pub struct Pair {
+    pub duo_id: String,
+    pub a_pid: String,
+    pub b_pid: String,
+    pub a_token: String,
+    pub b_token: String,
+}
