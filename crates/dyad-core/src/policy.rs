@@ -186,7 +186,7 @@ named_enum! {
     pub enum ResourceKind as "resource kind" {
         /// Phase, format, names and team of a duo (duo scope).
         DuoSummary = "duo_summary",
-        /// Who is on a duo's care team, in which team role (duo scope).
+        /// Who is on a duo's care team and the duo's administrative timeline (duo scope).
         TeamAssignment = "team_assignment",
         /// A participant's administrative contact data (owned).
         Contacts = "contacts",
@@ -676,6 +676,7 @@ fn rule(role: Role, rel: Relation, action: Action, res: &Resource<'_>) -> Decisi
         // Administration: the duo's people, its team and every coordinator.
         (K::DuoSummary, Read, Owner | Partner | Team(_) | Coordinator) => Allow,
         (K::TeamAssignment, Read | Write, Coordinator) => Allow,
+        (K::TeamAssignment, Read, Team(_)) => Allow,
         (K::Contacts, Read | Write, Owner) => Allow,
         (K::Contacts, Read, Team(_) | Coordinator) => Allow,
         (K::Meetings, Read, Owner) => Allow,
@@ -771,7 +772,7 @@ mod tests {
     decide    .     .     .   |   .     .     .   |   .     .     .   |   .     .    |   .   |  .     .
     export    .     .     .   |   .     .     .   |   .     .     .   |   .     .    |   .   |  .     .
     [team_assignment]
-    read      .     .     .   |   .     .     .   |   .     .     .   |   A     .    |   .   |  .     .
+    read      .     .     .   |   A     .     .   |   A     .     .   |   A     .    |   .   |  .     .
     write     .     .     .   |   .     .     .   |   .     .     .   |   A     .    |   .   |  .     .
     sign      .     .     .   |   .     .     .   |   .     .     .   |   .     .    |   .   |  .     .
     decide    .     .     .   |   .     .     .   |   .     .     .   |   .     .    |   .   |  .     .

@@ -22,7 +22,10 @@ pub async fn authorize(
 ) -> AppResult<Decision> {
     let decision = policy::can(&auth.actor(), action, resource);
     let clinical = policy::is_clinical(resource.kind);
-    let record = clinical || action != Action::Read || !decision.is_allowed();
+    let record = clinical
+        || action != Action::Read
+        || !decision.is_allowed()
+        || decision == Decision::AllowBreakGlass;
     if record {
         let (outcome, flags) = match decision {
             Decision::Allow => ("allow", ""),
