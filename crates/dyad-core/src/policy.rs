@@ -687,6 +687,8 @@ fn rule(role: Role, rel: Relation, action: Action, res: &Resource<'_>) -> Decisi
         // Intake and screening: each alone; the partner never.
         (K::Intake, Read | Write, Owner) => Allow,
         (K::Intake, Read, Team(_)) => Allow,
+        // The duo's clinician may decide to reopen a submitted intake for an amendment.
+        (K::Intake, Decide, Team(Clinician)) => Allow,
         (K::ScreeningFindings, Read, Team(Clinician)) => Allow,
         (K::ScreeningDecision, Read | Decide, Team(Clinician)) => Allow,
         (K::ScreeningDecision, Read, Team(Facilitator)) => Allow,
@@ -787,7 +789,7 @@ mod tests {
     read      A     .     .   |   A     B     .   |   A     B     .   |   .     .    |   .   |  B     .
     write     A     .     .   |   .     .     .   |   .     .     .   |   .     .    |   .   |  .     .
     sign      .     .     .   |   .     .     .   |   .     .     .   |   .     .    |   .   |  .     .
-    decide    .     .     .   |   .     .     .   |   .     .     .   |   .     .    |   .   |  .     .
+    decide    .     .     .   |   .     .     .   |   A     .     .   |   .     .    |   .   |  .     .
     export    .     .     .   |   .     .     .   |   .     .     .   |   .     .    |   .   |  .     .
     [screening_findings]
     read      .     .     .   |   .     B     .   |   A     B     .   |   .     .    |   .   |  B     .

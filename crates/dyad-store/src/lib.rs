@@ -10,6 +10,7 @@ pub mod audit;
 pub mod db;
 pub mod duos;
 pub mod error;
+pub mod intake;
 pub mod password;
 pub mod sealing;
 pub mod secrets;

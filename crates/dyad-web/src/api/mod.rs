@@ -3,6 +3,7 @@
 pub mod documents;
 pub mod duos;
 pub mod identity;
+pub mod intake;
 pub mod messages;
 pub mod records;
 pub mod signup;
@@ -60,6 +61,21 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/participants/{id}/messages",
             get(messages::team_thread).post(messages::team_post),
         )
+        .route(
+            "/api/v1/me/intake",
+            get(intake::get_mine).put(intake::put_mine),
+        )
+        .route("/api/v1/me/intake/submit", post(intake::submit_mine))
+        .route(
+            "/api/v1/participants/{id}/intake",
+            get(intake::get_for_staff),
+        )
+        .route(
+            "/api/v1/participants/{id}/intake/amendment",
+            post(intake::amend),
+        )
+        .route("/api/v1/intake/form", get(intake::form_definition))
+        .route("/api/v1/intake/suggest", get(intake::suggest))
 }
 
 #[derive(OpenApi)]
@@ -105,6 +121,13 @@ pub fn routes() -> Router<AppState> {
         messages::my_post,
         messages::team_thread,
         messages::team_post,
+        intake::get_mine,
+        intake::put_mine,
+        intake::submit_mine,
+        intake::get_for_staff,
+        intake::amend,
+        intake::form_definition,
+        intake::suggest,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     modifiers(&BearerAuth)

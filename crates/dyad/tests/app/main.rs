@@ -5,4 +5,5 @@ mod cli;
 mod foundation;
 mod helpers;
 mod identity;
+mod intake;
 mod pathway;

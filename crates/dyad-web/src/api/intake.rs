@@ -1,0 +1,518 @@
+//! The confidential intake: each participant fills in their own, alone; drafts save as
+//! they go; submission locks it; the duo's clinician and facilitators read it (audited);
+//! a change after submission is a staff-requested amendment that keeps the old version.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use dyad_core::forms::Form;
+use dyad_core::instruments::Score;
+use dyad_core::pathway::{PathwayFacts, Phase, Transition};
+use dyad_core::policy::{Action, Resource, ResourceKind};
+use dyad_store::accounts;
+use dyad_store::audit::AuditEntry;
+use dyad_store::intake::{self, Intake};
+use dyad_store::sealing::Place;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::access;
+use crate::api::records::rfc3339;
+use crate::auth::{Authenticated, SignedIn};
+use crate::duo::{self, DuoContext};
+use crate::error::{AppError, AppResult, FieldError, Json, Problem};
+use crate::state::AppState;
+
+/// The intake form in use: the shipped definition (with any licensed instruments a site
+/// loads added later).
+pub fn form() -> AppResult<&'static Form> {
+    static FORM: OnceLock<Option<Form>> = OnceLock::new();
+    FORM.get_or_init(|| Form::shipped().ok())
+        .as_ref()
+        .ok_or_else(|| AppError::Internal("the intake form definition does not load".into()))
+}
+
+pub fn working_place(participant_id: &str) -> Place<'_> {
+    Place {
+        table: "intakes",
+        row: participant_id,
+        field: "answers",
+    }
+}
+
+pub fn version_place(version_id: &str) -> Place<'_> {
+    Place {
+        table: "intake_versions",
+        row: version_id,
+        field: "answers",
+    }
+}
+
+fn core_errors(errors: Vec<dyad_core::forms::FieldError>) -> AppError {
+    AppError::Validation(
+        errors
+            .into_iter()
+            .map(|e| FieldError::new(&e.field, e.message))
+            .collect(),
+    )
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyIntake {
+    /// draft or submitted
+    pub status: String,
+    pub form_version: String,
+    #[schema(value_type = Object)]
+    pub answers: Value,
+    /// Pass back on the next save, so a stale copy never overwrites newer answers.
+    pub revision: i64,
+    pub version: i64,
+    pub answered_sections: usize,
+    pub total_sections: usize,
+    /// Answers still needed before submitting.
+    pub missing: Vec<String>,
+}
+
+async fn open_answers(state: &AppState, pid: &str, sealed: &[u8]) -> AppResult<Value> {
+    let plain = state
+        .sealer
+        .open(&state.db, pid, working_place(pid), sealed, state.now())
+        .await?;
+    serde_json::from_slice(&plain).map_err(|e| AppError::Internal(format!("stored intake: {e}")))
+}
+
+/// The participant's own intake, after the policy and the audit trail.
+pub async fn own_intake(
+    state: &AppState,
+    auth: &Authenticated,
+) -> AppResult<(DuoContext, String, Option<Intake>, Value)> {
+    let (ctx, pid) = duo::of_participant(state, auth).await?;
+    let resource = Resource::owned(ResourceKind::Intake, &ctx.scope, &pid);
+    access::authorize(state, auth, Action::Read, &resource, &pid).await?;
+    let stored = intake::intake_of(&state.db, &pid).await?;
+    let answers = match &stored {
+        Some(i) => open_answers(state, &pid, &i.answers_sealed).await?,
+        None => Value::Object(Map::new()),
+    };
+    Ok((ctx, pid, stored, answers))
+}
+
+pub async fn my_intake_view(state: &AppState, auth: &Authenticated) -> AppResult<MyIntake> {
+    let form = form()?;
+    let (_, _, stored, answers) = own_intake(state, auth).await?;
+    let (answered, total) = form.progress(&answers);
+    Ok(MyIntake {
+        status: stored
+            .as_ref()
+            .map(|i| i.status.clone())
+            .unwrap_or_else(|| "draft".into()),
+        form_version: stored
+            .as_ref()
+            .map(|i| i.form_version.clone())
+            .unwrap_or_else(|| form.version.clone()),
+        missing: form.missing_for_submit(&answers),
+        revision: stored.as_ref().map(|i| i.revision).unwrap_or(0),
+        version: stored.as_ref().map(|i| i.version).unwrap_or(1),
+        answered_sections: answered,
+        total_sections: total,
+        answers,
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/me/intake", tag = "intake",
+    responses((status = 200, body = MyIntake), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn get_mine(
+    State(state): State<AppState>,
+    SignedIn(auth): SignedIn,
+) -> AppResult<Json<MyIntake>> {
+    Ok(Json(my_intake_view(&state, &auth).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SaveIntake {
+    /// Answers to merge into the draft, by key; a `null` value clears that answer.
+    #[schema(value_type = Object)]
+    pub answers: Value,
+    /// The revision the answers were based on; omit to save over whatever is there.
+    pub revision: Option<i64>,
+}
+
+fn may_edit(ctx: &DuoContext, stored: Option<&Intake>) -> AppResult<()> {
+    let phase = ctx.phase();
+    let reopened = stored.is_some_and(|i| i.version > 1 && i.status == "draft");
+    if phase == Phase::Intake || (reopened && !phase.is_terminal()) {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(
+            "The intake cannot be changed at this point of the pathway.".into(),
+        ))
+    }
+}
+
+/// Shared by the page and the API: merges answers into the draft and saves it sealed.
+pub async fn apply_save(
+    state: &AppState,
+    auth: &Authenticated,
+    patch: &Value,
+    revision: Option<i64>,
+) -> AppResult<MyIntake> {
+    let form = form()?;
+    let Value::Object(patch) = patch else {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "answers",
+            "Send the answers as an object keyed by question.",
+        )]));
+    };
+    let (ctx, pid, stored, current) = own_intake(state, auth).await?;
+    may_edit(&ctx, stored.as_ref())?;
+    if stored.as_ref().is_some_and(|i| i.status == "submitted") {
+        return Err(AppError::Conflict(
+            "Your intake is submitted and locked. Ask your care team if something needs to change."
+                .into(),
+        ));
+    }
+    let mut merged = match current {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    for (k, v) in patch {
+        if v.is_null() {
+            merged.remove(k);
+        } else {
+            merged.insert(k.clone(), v.clone());
+        }
+    }
+    let merged = Value::Object(merged);
+    let errors = form.validate_draft(&merged);
+    if !errors.is_empty() {
+        return Err(core_errors(errors));
+    }
+    let plain = serde_json::to_vec(&merged).map_err(|e| AppError::Internal(e.to_string()))?;
+    let now = state.now();
+    let sealed = state
+        .sealer
+        .seal(&state.db, &pid, working_place(&pid), &plain, now)
+        .await?;
+    let expected = revision.unwrap_or_else(|| stored.as_ref().map(|i| i.revision).unwrap_or(0));
+    intake::save_draft(&state.db, &pid, &form.version, &sealed, expected, now)
+        .await
+        .map_err(|e| match e {
+            dyad_store::StoreError::Conflict(_) => AppError::Conflict(
+                "Your intake was changed on another device. Reload to see the newest answers."
+                    .into(),
+            ),
+            other => other.into(),
+        })?;
+    access::record(
+        state,
+        AuditEntry::new(&auth.user.id, "participant", "write")
+            .subject(&pid)
+            .resource("intake")
+            .reason("draft"),
+    )
+    .await?;
+    my_intake_view(state, auth).await
+}
+
+#[utoipa::path(put, path = "/api/v1/me/intake", tag = "intake", request_body = SaveIntake,
+    responses((status = 200, body = MyIntake), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn put_mine(
+    State(state): State<AppState>,
+    SignedIn(auth): SignedIn,
+    Json(body): Json<SaveIntake>,
+) -> AppResult<Json<MyIntake>> {
+    Ok(Json(
+        apply_save(&state, &auth, &body.answers, body.revision).await?,
+    ))
+}
+
+/// Shared by the page and the API: checks completeness, locks the intake, keeps the
+/// version, and moves the duo to screening when both have submitted.
+pub async fn apply_submit(state: &AppState, auth: &Authenticated) -> AppResult<MyIntake> {
+    let form = form()?;
+    let (ctx, pid, stored, answers) = own_intake(state, auth).await?;
+    may_edit(&ctx, stored.as_ref())?;
+    let Some(stored) = stored else {
+        return Err(core_errors(form.check_submit(&Value::Object(Map::new()))));
+    };
+    if stored.status == "submitted" {
+        return Err(AppError::Conflict(
+            "Your intake is already submitted.".into(),
+        ));
+    }
+    let errors = form.check_submit(&answers);
+    if !errors.is_empty() {
+        return Err(core_errors(errors));
+    }
+    let pruned = form.prune_hidden(&answers);
+    let plain = serde_json::to_vec(&pruned).map_err(|e| AppError::Internal(e.to_string()))?;
+    let now = state.now();
+    let version_id = intake::new_version_id();
+    let sealed = state
+        .sealer
+        .seal(&state.db, &pid, version_place(&version_id), &plain, now)
+        .await?;
+    let reason = if stored.version > 1 { "amendment" } else { "" };
+    let version = intake::submit(
+        &state.db,
+        &pid,
+        &sealed,
+        &version_id,
+        stored.revision,
+        reason,
+        &auth.user.id,
+        now,
+    )
+    .await
+    .map_err(|e| match e {
+        dyad_store::StoreError::Conflict(d) => AppError::Conflict(d),
+        other => other.into(),
+    })?;
+    access::record(
+        state,
+        AuditEntry::new(&auth.user.id, "participant", "submit_intake")
+            .subject(&pid)
+            .resource("intake")
+            .reason(&format!("version={version}")),
+    )
+    .await?;
+    if ctx.phase() == Phase::Intake {
+        let mut submitted = Vec::new();
+        for p in &ctx.participants {
+            if intake::intake_of(&state.db, &p.id)
+                .await?
+                .is_some_and(|i| i.status == "submitted")
+            {
+                submitted.push(p.id.clone());
+            }
+        }
+        if submitted.len() == ctx.participants.len() && ctx.participants.len() == 2 {
+            let mut facts = PathwayFacts::default();
+            facts.readiness.intakes_submitted = submitted;
+            duo::advance(state, &ctx, Transition::IntakesSubmitted, auth, facts).await?;
+        }
+    }
+    my_intake_view(state, auth).await
+}
+
+#[utoipa::path(post, path = "/api/v1/me/intake/submit", tag = "intake",
+    responses((status = 200, body = MyIntake), (status = 409, body = Problem), (status = 422, body = Problem, description = "Lists the missing answers")),
+    security(("bearer" = [])))]
+pub async fn submit_mine(
+    State(state): State<AppState>,
+    SignedIn(auth): SignedIn,
+) -> AppResult<Json<MyIntake>> {
+    Ok(Json(apply_submit(&state, &auth).await?))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionSummary {
+    pub version: i64,
+    pub submitted_at: String,
+    pub amendment: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffIntake {
+    pub participant_id: String,
+    /// draft (never submitted, or reopened for an amendment) or submitted
+    pub status: String,
+    /// The newest submitted version, if any.
+    pub version: Option<i64>,
+    pub form_version: Option<String>,
+    pub submitted_at: Option<String>,
+    #[schema(value_type = Object)]
+    pub answers: Option<Value>,
+    #[schema(value_type = Object)]
+    pub scores: BTreeMap<String, Score>,
+    pub versions: Vec<VersionSummary>,
+}
+
+/// The duo team's view of one participant's submitted intake (audited read).
+pub async fn staff_view(
+    state: &AppState,
+    auth: &Authenticated,
+    participant_id: &str,
+) -> AppResult<StaffIntake> {
+    let form = form()?;
+    let participant = dyad_store::duos::participant_by_id(&state.db, participant_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let ctx = duo::load(state, &participant.duo_id).await?;
+    let resource = Resource::owned(ResourceKind::Intake, &ctx.scope, participant_id);
+    access::authorize(state, auth, Action::Read, &resource, participant_id).await?;
+    let stored = intake::intake_of(&state.db, participant_id).await?;
+    let versions = intake::versions_of(&state.db, participant_id).await?;
+    let latest = versions.last();
+    let answers = match latest {
+        Some(v) => {
+            let plain = state
+                .sealer
+                .open(
+                    &state.db,
+                    participant_id,
+                    version_place(&v.id),
+                    &v.answers_sealed,
+                    state.now(),
+                )
+                .await?;
+            Some(
+                serde_json::from_slice::<Value>(&plain)
+                    .map_err(|e| AppError::Internal(e.to_string()))?,
+            )
+        }
+        None => None,
+    };
+    let scores = answers.as_ref().map(|a| form.scores(a)).unwrap_or_default();
+    Ok(StaffIntake {
+        participant_id: participant_id.to_string(),
+        status: stored.map(|s| s.status).unwrap_or_else(|| "draft".into()),
+        version: latest.map(|v| v.version),
+        form_version: latest.map(|v| v.form_version.clone()),
+        submitted_at: latest.map(|v| rfc3339(v.submitted_at)),
+        answers,
+        scores,
+        versions: versions
+            .iter()
+            .map(|v| VersionSummary {
+                version: v.version,
+                submitted_at: rfc3339(v.submitted_at),
+                amendment: !v.amendment_reason.is_empty(),
+            })
+            .collect(),
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/participants/{id}/intake", tag = "intake", params(("id" = String, Path)),
+    responses((status = 200, body = StaffIntake), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn get_for_staff(
+    State(state): State<AppState>,
+    SignedIn(auth): SignedIn,
+    Path(id): Path<String>,
+) -> AppResult<Json<StaffIntake>> {
+    Ok(Json(staff_view(&state, &auth, &id).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AmendmentRequest {
+    /// Why the intake needs to change (kept with the new version).
+    pub reason: String,
+}
+
+/// Shared by the page and the API: the clinician reopens a submitted intake so the
+/// participant can change it; the submitted version stays.
+pub async fn apply_amendment(
+    state: &AppState,
+    auth: &Authenticated,
+    participant_id: &str,
+    reason: &str,
+) -> AppResult<()> {
+    let participant = dyad_store::duos::participant_by_id(&state.db, participant_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let ctx = duo::load(state, &participant.duo_id).await?;
+    let resource = Resource::owned(ResourceKind::Intake, &ctx.scope, participant_id);
+    access::authorize(state, auth, Action::Decide, &resource, participant_id).await?;
+    let reason = reason.trim();
+    if reason.chars().count() < 5 || reason.chars().count() > 1000 {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "reason",
+            "Give the reason in 5 to 1000 characters.",
+        )]));
+    }
+    if ctx.phase().is_terminal() {
+        return Err(AppError::Conflict("This duo's pathway has ended.".into()));
+    }
+    intake::reopen(&state.db, participant_id, state.now())
+        .await
+        .map_err(|e| match e {
+            dyad_store::StoreError::Conflict(d) => AppError::Conflict(d),
+            other => other.into(),
+        })?;
+    access::record(
+        state,
+        AuditEntry::new(&auth.user.id, &auth.audit_role(), "request_amendment")
+            .subject(participant_id)
+            .resource("intake")
+            .reason(reason),
+    )
+    .await?;
+    if let Some(user_id) = participant.user_id
+        && let Some(u) = accounts::user_by_id(&state.db, &user_id).await?
+    {
+        let tr = crate::i18n::Tr::new(&u.lang);
+        let link = format!("{}/intake", state.config.base_url);
+        let mail = crate::mail::Mail {
+            to: u.email.clone(),
+            subject: tr.ta(
+                "mail-amend-subject",
+                &[("practice", &state.config.practice.name)],
+            ),
+            text: tr.ta("mail-amend-body", &[("name", &u.name), ("link", &link)]),
+        };
+        state
+            .mailer
+            .send(&mail)
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    Ok(())
+}
+
+#[utoipa::path(post, path = "/api/v1/participants/{id}/intake/amendment", tag = "intake", params(("id" = String, Path)),
+    request_body = AmendmentRequest,
+    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn amend(
+    State(state): State<AppState>,
+    SignedIn(auth): SignedIn,
+    Path(id): Path<String>,
+    Json(body): Json<AmendmentRequest>,
+) -> AppResult<StatusCode> {
+    apply_amendment(&state, &auth, &id, &body.reason).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/intake/form", tag = "intake",
+    responses((status = 200, description = "The intake form definition: sections, questions, conditions, instruments")), security(("bearer" = [])))]
+pub async fn form_definition(SignedIn(_auth): SignedIn) -> AppResult<axum::Json<&'static Form>> {
+    Ok(axum::Json(form()?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SuggestQuery {
+    /// What was typed so far.
+    pub q: String,
+    /// medication (default) or substance
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuggestionView {
+    pub name: String,
+    pub generic: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/intake/suggest", tag = "intake", params(SuggestQuery),
+    responses((status = 200, body = Vec<SuggestionView>)), security(("bearer" = [])))]
+pub async fn suggest(
+    SignedIn(_auth): SignedIn,
+    Query(q): Query<SuggestQuery>,
+) -> AppResult<Json<Vec<SuggestionView>>> {
+    let query: String = q.q.chars().take(60).collect();
+    let found = match q.kind.as_deref() {
+        Some("substance") => dyad_core::screening::suggest_substances(&query, 8),
+        _ => dyad_core::screening::suggest_medications(&query, 8),
+    };
+    Ok(Json(
+        found
+            .into_iter()
+            .map(|s| SuggestionView {
+                name: s.name,
+                generic: s.generic,
+            })
+            .collect(),
+    ))
+}
