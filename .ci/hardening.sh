@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Hardening checks (issue 13): dependency hygiene with cargo-deny, and a short coverage-guided
+# fuzz run (cargo-fuzz / libFuzzer) of every dyad-core parser of outside input.
+# Fails on any cargo-deny error and on any crash, panic, timeout or out-of-memory in a fuzz target.
+#
+#   .ci/hardening.sh                 # everything, FUZZ_SECONDS (default 15) per target
+#   FUZZ_SECONDS=600 .ci/hardening.sh fuzz      # only fuzzing, longer
+#   .ci/hardening.sh deny            # only cargo-deny
+#
+# The longer, documented fuzz run is in THREAT_MODEL.md ("Fuzzing").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+ROOT="$PWD"
+
+FUZZ_SECONDS="${FUZZ_SECONDS:-15}"
+WHAT="${1:-all}"
+
+log() { printf '\n== %s\n' "$*"; }
+
+# cargo-fuzz drives libFuzzer through unstable rustc flags (-Z…); only the stable toolchain is
+# installed, so allow them for the fuzz build alone.
+fuzz() { RUSTC_BOOTSTRAP=1 cargo fuzz "$@"; }
+
+install_if_missing() { # $1 = cargo subcommand, $2 = crate
+  if ! cargo "$1" --version >/dev/null 2>&1; then
+    log "installing $2"
+    cargo install --locked "$2"
+  fi
+}
+
+run_deny() {
+  install_if_missing deny cargo-deny
+  log "cargo deny check bans licenses sources"
+  cargo deny --locked check bans licenses sources
+  # The RustSec advisory database is fetched from the network, which is not reachable from every
+  # machine. Check advisories whenever it can be fetched, and say plainly when it could not.
+  log "cargo deny check advisories"
+  if cargo deny fetch db >/tmp/dyad-deny-fetch.log 2>&1; then
+    cargo deny --locked check advisories
+    echo "cargo deny: advisories checked"
+  else
+    echo "cargo deny: ADVISORIES NOT CHECKED: the RustSec advisory database could not be fetched"
+    sed -n '1,5p' /tmp/dyad-deny-fetch.log | grep -E 'ERROR|fatal' || true
+    echo "cargo deny: checked bans, licenses, sources"
+  fi
+}
+
+# target  seed directories (read-only; the working corpus is fuzz/corpus/<target>)  dictionary
+TARGETS=(
+  "form_parse|knowledge/forms|toml"
+  "instrument_parse|knowledge/instruments|toml"
+  "knowledge_parse|knowledge|toml"
+  "agreement_sections|fuzz/seeds/agreement_sections|json"
+  "intake_answers|fuzz/seeds/intake_answers|json"
+  "screen_duo|fuzz/seeds/screen_duo|json"
+  "suggest|fuzz/seeds/suggest|"
+)
+
+run_fuzz() {
+  install_if_missing fuzz cargo-fuzz
+  cd "$ROOT/fuzz"
+  # The fuzz crate is outside the main workspace, so the root `cargo fmt --all` does not see it.
+  log "cargo fmt --check (fuzz/)"
+  cargo fmt --check
+  log "cargo fuzz build (sanitizer none: dyad-core forbids unsafe code)"
+  fuzz build -s none
+  local summary=() failed=0
+  for spec in "${TARGETS[@]}"; do
+    IFS='|' read -r target seeds dict <<<"$spec"
+    log "fuzz $target for ${FUZZ_SECONDS}s"
+    mkdir -p "corpus/$target"
+    local args=(-max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1)
+    [ -n "$dict" ] && args+=(-dict="dict/$dict.dict")
+    local out="target/fuzz-$target.log"
+    if fuzz run -s none "$target" "corpus/$target" "$ROOT/$seeds" -- "${args[@]}" >"$out" 2>&1; then
+      local runs
+      runs="$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$out" | grep -Eo '[0-9]+$' || echo '?')"
+      echo "$target: ok, $runs executions"
+      summary+=("$target: $runs executions, no crash")
+    else
+      failed=1
+      echo "$target: FAILED" >&2
+      grep -E 'panicked at|ERROR: libFuzzer|SUMMARY|Test unit written|Base64' "$out" >&2 || tail -n 40 "$out" >&2
+      summary+=("$target: CRASH (see fuzz/$out and fuzz/artifacts/$target/)")
+    fi
+  done
+  log "fuzz summary (${FUZZ_SECONDS}s per target)"
+  printf '%s\n' "${summary[@]}"
+  cd "$ROOT"
+  return "$failed"
+}
+
+case "$WHAT" in
+  all) run_deny; run_fuzz ;;
+  deny) run_deny ;;
+  fuzz) run_fuzz ;;
+  *) echo "usage: $0 [all|deny|fuzz]" >&2; exit 2 ;;
+esac
