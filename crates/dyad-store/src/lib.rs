@@ -12,6 +12,7 @@ pub mod duos;
 pub mod error;
 pub mod intake;
 pub mod password;
+pub mod screening;
 pub mod sealing;
 pub mod secrets;
 

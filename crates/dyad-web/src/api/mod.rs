@@ -6,6 +6,7 @@ pub mod identity;
 pub mod intake;
 pub mod messages;
 pub mod records;
+pub mod screening;
 pub mod signup;
 pub mod staff;
 
@@ -76,6 +77,12 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/intake/form", get(intake::form_definition))
         .route("/api/v1/intake/suggest", get(intake::suggest))
+        .route("/api/v1/duos/{id}/screening", get(screening::get))
+        .route(
+            "/api/v1/duos/{id}/screening/decision",
+            post(screening::decide),
+        )
+        .route("/api/v1/me/screening-outcome", get(screening::outcome))
 }
 
 #[derive(OpenApi)]
@@ -128,6 +135,9 @@ pub fn routes() -> Router<AppState> {
         intake::amend,
         intake::form_definition,
         intake::suggest,
+        screening::get,
+        screening::decide,
+        screening::outcome,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     modifiers(&BearerAuth)

@@ -7,3 +7,4 @@ mod helpers;
 mod identity;
 mod intake;
 mod pathway;
+mod screening;
