@@ -10,6 +10,8 @@ use crate::state::AppState;
 const CSS: &str = include_str!("../static/dyad.css");
 const HTMX: &str = include_str!("../static/htmx.min.js");
 
+pub const ROUTES: [&str; 2] = ["/static/dyad.css", "/static/htmx.min.js"];
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/static/dyad.css", get(css))

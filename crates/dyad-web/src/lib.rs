@@ -18,6 +18,29 @@ pub mod pages;
 pub mod state;
 
 pub use config::{PracticeSettings, WebConfig};
+
+/// Builds a router and the list of its paths from one table of `"path" => method_router`.
+#[macro_export]
+macro_rules! route_table {
+    ($($path:literal => $handler:expr),* $(,)?) => {{
+        let mut router = ::axum::Router::new();
+        let mut paths: Vec<&'static str> = Vec::new();
+        $(
+            router = router.route($path, $handler);
+            paths.push($path);
+        )*
+        (router, paths)
+    }};
+}
+
+/// Every route path the application serves (pages, API, assets, operations), for tests
+/// that must cover each one.
+pub fn route_paths() -> Vec<&'static str> {
+    let mut paths = api::routes().1;
+    paths.extend(assets::ROUTES);
+    paths.extend(middleware::OPERATIONAL_ROUTES);
+    paths
+}
 pub use state::AppState;
 
 use axum::Router;
@@ -27,7 +50,7 @@ pub fn router(state: AppState) -> Router {
     let limit = state.config.max_body_bytes;
     Router::new()
         .merge(pages::routes())
-        .merge(api::routes())
+        .merge(api::routes().0)
         .merge(assets::routes())
         .merge(middleware::operational_routes())
         .layer(axum::middleware::from_fn_with_state(

@@ -207,6 +207,8 @@ fn urlencode(s: &str) -> String {
         .unwrap_or_default()
 }
 
+pub const OPERATIONAL_ROUTES: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
+
 /// Health, readiness and metrics.
 pub fn operational_routes() -> Router<AppState> {
     Router::new()

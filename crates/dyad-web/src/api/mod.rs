@@ -16,73 +16,52 @@ use utoipa::OpenApi;
 
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/openapi.json", get(openapi_json))
-        .route("/api/v1/auth/login", post(identity::login))
-        .route("/api/v1/auth/logout", post(identity::logout))
-        .route(
-            "/api/v1/auth/logout-everywhere",
-            post(identity::logout_everywhere),
-        )
-        .route("/api/v1/me", get(identity::me))
-        .route("/api/v1/me/password", post(identity::change_password))
-        .route("/api/v1/me/totp/enrol", post(identity::totp_enrol))
-        .route("/api/v1/me/totp/confirm", post(identity::totp_confirm))
-        .route("/api/v1/setup/{token}", post(identity::complete_setup))
-        .route("/api/v1/staff", post(staff::create).get(staff::list))
-        .route("/api/v1/staff/{id}", patch(staff::update))
-        .route("/api/v1/audit", get(records::audit))
-        .route("/api/v1/break-glass", get(records::break_glass_grants))
-        .route("/api/v1/me/access-log", get(records::access_log))
-        .route("/api/v1/signup", post(signup::signup))
-        .route("/api/v1/verify/{token}", post(signup::verify))
-        .route("/api/v1/invitations/{token}/accept", post(signup::accept))
-        .route("/api/v1/invitations/{token}/decline", post(signup::decline))
-        .route("/api/v1/me/invitation", get(signup::my_invitation))
-        .route("/api/v1/me/invitation/resend", post(signup::resend))
-        .route("/api/v1/me/invitation/cancel", post(signup::cancel))
-        .route("/api/v1/duos", get(duos::list))
-        .route("/api/v1/duos/{id}", get(duos::get))
-        .route("/api/v1/duos/{id}/team", put(duos::put_team))
-        .route("/api/v1/duos/{id}/withdraw", post(duos::withdraw))
-        .route("/api/v1/duos/{id}/timeline", get(duos::timeline))
-        .route("/api/v1/duos/{id}/break-glass", post(duos::break_glass))
-        .route(
-            "/api/v1/documents",
-            get(documents::current).post(documents::publish),
-        )
-        .route("/api/v1/me/documents", get(documents::mine))
-        .route("/api/v1/me/documents/accept", post(documents::accept))
-        .route(
-            "/api/v1/me/messages",
-            get(messages::my_thread).post(messages::my_post),
-        )
-        .route(
-            "/api/v1/participants/{id}/messages",
-            get(messages::team_thread).post(messages::team_post),
-        )
-        .route(
-            "/api/v1/me/intake",
-            get(intake::get_mine).put(intake::put_mine),
-        )
-        .route("/api/v1/me/intake/submit", post(intake::submit_mine))
-        .route(
-            "/api/v1/participants/{id}/intake",
-            get(intake::get_for_staff),
-        )
-        .route(
-            "/api/v1/participants/{id}/intake/amendment",
-            post(intake::amend),
-        )
-        .route("/api/v1/intake/form", get(intake::form_definition))
-        .route("/api/v1/intake/suggest", get(intake::suggest))
-        .route("/api/v1/duos/{id}/screening", get(screening::get))
-        .route(
-            "/api/v1/duos/{id}/screening/decision",
-            post(screening::decide),
-        )
-        .route("/api/v1/me/screening-outcome", get(screening::outcome))
+/// Every API route, registered once: the router and the list of paths come from the same
+/// table, so a test can walk every route (see the wall suite in `crates/dyad/tests`).
+pub fn routes() -> (Router<AppState>, Vec<&'static str>) {
+    crate::route_table! {
+        "/api/openapi.json" => get(openapi_json),
+        "/api/v1/auth/login" => post(identity::login),
+        "/api/v1/auth/logout" => post(identity::logout),
+        "/api/v1/auth/logout-everywhere" => post(identity::logout_everywhere),
+        "/api/v1/me" => get(identity::me),
+        "/api/v1/me/password" => post(identity::change_password),
+        "/api/v1/me/totp/enrol" => post(identity::totp_enrol),
+        "/api/v1/me/totp/confirm" => post(identity::totp_confirm),
+        "/api/v1/setup/{token}" => post(identity::complete_setup),
+        "/api/v1/staff" => post(staff::create).get(staff::list),
+        "/api/v1/staff/{id}" => patch(staff::update),
+        "/api/v1/audit" => get(records::audit),
+        "/api/v1/break-glass" => get(records::break_glass_grants),
+        "/api/v1/me/access-log" => get(records::access_log),
+        "/api/v1/signup" => post(signup::signup),
+        "/api/v1/verify/{token}" => post(signup::verify),
+        "/api/v1/invitations/{token}/accept" => post(signup::accept),
+        "/api/v1/invitations/{token}/decline" => post(signup::decline),
+        "/api/v1/me/invitation" => get(signup::my_invitation),
+        "/api/v1/me/invitation/resend" => post(signup::resend),
+        "/api/v1/me/invitation/cancel" => post(signup::cancel),
+        "/api/v1/duos" => get(duos::list),
+        "/api/v1/duos/{id}" => get(duos::get),
+        "/api/v1/duos/{id}/team" => put(duos::put_team),
+        "/api/v1/duos/{id}/withdraw" => post(duos::withdraw),
+        "/api/v1/duos/{id}/timeline" => get(duos::timeline),
+        "/api/v1/duos/{id}/break-glass" => post(duos::break_glass),
+        "/api/v1/documents" => get(documents::current).post(documents::publish),
+        "/api/v1/me/documents" => get(documents::mine),
+        "/api/v1/me/documents/accept" => post(documents::accept),
+        "/api/v1/me/messages" => get(messages::my_thread).post(messages::my_post),
+        "/api/v1/participants/{id}/messages" => get(messages::team_thread).post(messages::team_post),
+        "/api/v1/me/intake" => get(intake::get_mine).put(intake::put_mine),
+        "/api/v1/me/intake/submit" => post(intake::submit_mine),
+        "/api/v1/participants/{id}/intake" => get(intake::get_for_staff),
+        "/api/v1/participants/{id}/intake/amendment" => post(intake::amend),
+        "/api/v1/intake/form" => get(intake::form_definition),
+        "/api/v1/intake/suggest" => get(intake::suggest),
+        "/api/v1/duos/{id}/screening" => get(screening::get),
+        "/api/v1/duos/{id}/screening/decision" => post(screening::decide),
+        "/api/v1/me/screening-outcome" => get(screening::outcome),
+    }
 }
 
 #[derive(OpenApi)]

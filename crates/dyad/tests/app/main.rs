@@ -8,3 +8,4 @@ mod identity;
 mod intake;
 mod pathway;
 mod screening;
+mod wall;
