@@ -284,10 +284,7 @@ impl Suite {
         let (w, h) = viewport.size();
         let profile = self.dir.path().join(format!("chromium-{person}"));
         std::fs::create_dir_all(&profile).expect("profile dir");
-        let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({
+        let mut options = json!({
                 "binary": self.chromium,
                 "args": [
                     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -297,8 +294,15 @@ impl Suite {
                     format!("--window-size={w},{h}"),
                     format!("--user-data-dir={}", profile.display()),
                 ]
-            }),
-        );
+        });
+        if viewport == Viewport::Phone {
+            // A window cannot be narrower than 500 px; a phone's viewport is emulated.
+            options["mobileEmulation"] = json!({
+                "deviceMetrics": {"width": w, "height": h, "pixelRatio": 1.0, "mobile": true, "touch": true}
+            });
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert("goog:chromeOptions".into(), options);
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{}", self.driver.port))
@@ -316,6 +320,9 @@ impl Suite {
             ))
             .await
             .expect("set timeouts");
+        if viewport != Viewport::Phone {
+            fit_viewport(&client, w, h).await;
+        }
         eprintln!(
             "[e2e] browser for {person} ({}, {w}×{h}) opened in {:.2?}",
             viewport.label(),
@@ -335,6 +342,34 @@ impl Suite {
             let _ = client.close().await;
         }
     }
+}
+
+/// The page area (not the window) as wide and high as the person's screen.
+async fn fit_viewport(client: &Client, w: u32, h: u32) {
+    let inner = || async {
+        let v = client
+            .execute("return [window.innerWidth, window.innerHeight];", vec![])
+            .await
+            .expect("read the viewport");
+        let n = |i: usize| v[i].as_u64().unwrap_or(0) as i64;
+        (n(0), n(1))
+    };
+    let (iw, ih) = inner().await;
+    if (iw, ih) != (i64::from(w), i64::from(h)) {
+        let (ww, wh) = client.get_window_size().await.expect("window size");
+        let width = ww as i64 + i64::from(w) - iw;
+        let height = wh as i64 + i64::from(h) - ih;
+        client
+            .set_window_size(width as u32, height as u32)
+            .await
+            .expect("resize the window");
+    }
+    let got = inner().await;
+    assert_eq!(
+        got,
+        (i64::from(w), i64::from(h)),
+        "the browser shows a {w}×{h} viewport"
+    );
 }
 
 /// Runs one browser test: starts dyad and chromedriver, runs `body`, then closes every
@@ -543,6 +578,16 @@ impl Browser {
     /// Saves what the screen shows to `target/screenshots/<viewport>-<name>.png`.
     pub async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("screenshot");
+        // The PNG header holds width and height: the picture must be the person's screen.
+        let size = |at: usize| u32::from_be_bytes([png[at], png[at + 1], png[at + 2], png[at + 3]]);
+        assert!(png.len() > 24, "a PNG screenshot");
+        assert_eq!(
+            (size(16), size(20)),
+            self.viewport.size(),
+            "the {} screenshot is the size of the {} screen",
+            name,
+            self.viewport.label()
+        );
         let dir = screenshot_dir();
         std::fs::create_dir_all(&dir).expect("screenshot dir");
         let file = dir.join(format!("{}-{name}.png", self.viewport.label()));
