@@ -15,4 +15,5 @@ mod harness;
 mod audit_selftest;
 mod keyboard;
 mod language;
+mod public;
 mod staff;

@@ -76,6 +76,16 @@ async fn admin_sets_up_and_adds_a_clinician_who_sets_up_from_the_mailed_link() {
         );
         admin.audit("staff, after adding a clinician").await;
         admin.screenshot("admin-staff").await;
+        admin
+            .click_through("header nav a[href='/admin/audit']")
+            .await;
+        let trail = admin.main_text().await;
+        assert!(
+            trail.contains("create_staff"),
+            "the audit trail names the new account:\n{trail}"
+        );
+        admin.audit("audit trail").await;
+        admin.screenshot("admin-audit").await;
 
         // The clinician opens the set-up link from the mail in their own browser.
         let mail = app.newest_mail_to(CLINICIAN_EMAIL);
@@ -108,6 +118,27 @@ async fn admin_sets_up_and_adds_a_clinician_who_sets_up_from_the_mailed_link() {
         assert!(home.contains(CLINICIAN_NAME), "welcome heading: {home}");
         clinician.audit("home").await;
         clinician.screenshot("clinician-home").await;
+
+        // A page the clinician may not open answers with dyad's own calm error page.
+        clinician.open("/admin/staff").await;
+        let refused = clinician.main_text().await;
+        assert!(
+            !refused.contains(CLINICIAN_NAME) && !refused.contains("\"status\""),
+            "refused as a page, without the staff list:\n{refused}"
+        );
+        clinician.find("main#main h1").await;
+        clinician.audit("refused page").await;
+        clinician.screenshot("clinician-refused").await;
+
+        // Signing out from the header ends the session. (The error page's header does not
+        // know who is signed in, so the clinician goes home first.)
+        clinician.open("/home").await;
+        clinician
+            .click_through("header form[action='/logout'] button[type=submit]")
+            .await;
+        clinician.assert_path("/").await;
+        clinician.open("/home").await;
+        clinician.assert_path("/login").await;
     })
     .await;
 }
