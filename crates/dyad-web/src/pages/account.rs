@@ -158,6 +158,10 @@ pub async fn steps(Pending(auth): Pending) -> Response {
         Redirect::to("/account").into_response()
     } else if auth.required.iter().any(|s| s == "enrol_totp") {
         Redirect::to("/account/totp").into_response()
+    } else if auth.required.iter().any(|s| s == "verify_email") {
+        Redirect::to("/account/verify-email").into_response()
+    } else if auth.required.iter().any(|s| s == "accept_documents") {
+        Redirect::to("/documents/review").into_response()
     } else {
         Redirect::to("/home").into_response()
     }
@@ -169,6 +173,7 @@ struct Dashboard {
     ctx: Ctx,
     welcome: String,
     is_admin: bool,
+    is_staff: bool,
     is_participant: bool,
     roles: String,
 }
@@ -178,6 +183,10 @@ pub async fn dashboard(
     Lang(tr): Lang,
     SignedIn(auth): SignedIn,
 ) -> AppResult<Response> {
+    // Participants have their own home: where their pathway stands and what comes next.
+    if auth.user.participant_id.is_some() {
+        return super::participant::home(&state, tr, &auth).await;
+    }
     let roles = auth
         .user
         .roles
@@ -188,6 +197,7 @@ pub async fn dashboard(
     let welcome = tr.ta("dashboard-welcome", &[("name", &auth.user.name)]);
     render(&Dashboard {
         is_admin: auth.user.has_role("admin"),
+        is_staff: auth.user.is_staff(),
         is_participant: auth.user.participant_id.is_some(),
         ctx: Ctx::new(&state, tr, Some(&auth)),
         welcome,

@@ -3,7 +3,11 @@
 
 mod account;
 mod admin;
+mod coordinator;
+mod info;
+mod participant;
 mod public;
+mod signup;
 
 use askama::Template;
 use axum::Router;
@@ -46,6 +50,64 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/staff/{id}/roles", post(admin::staff_roles))
         .route("/admin/staff/{id}/active", post(admin::staff_active))
         .route("/admin/audit", get(admin::audit_page))
+        .route("/about", get(info::about))
+        .route("/pathway", get(info::pathway))
+        .route("/expect", get(info::expect))
+        .route("/safety", get(info::safety))
+        .route("/documents/{kind}", get(info::document))
+        .route(
+            "/admin/documents",
+            get(info::admin_documents).post(info::admin_publish),
+        )
+        .route(
+            "/signup",
+            get(signup::signup_form).post(signup::signup_submit),
+        )
+        .route(
+            "/verify/{token}",
+            get(signup::verify_form).post(signup::verify_submit),
+        )
+        .route(
+            "/account/verify-email",
+            get(signup::check_email).post(signup::resend_verification),
+        )
+        .route(
+            "/join/{token}",
+            get(signup::join_form).post(signup::join_submit),
+        )
+        .route(
+            "/join/{token}/decline",
+            get(signup::decline_form).post(signup::decline_submit),
+        )
+        .route(
+            "/documents/review",
+            get(participant::review_documents).post(participant::accept_documents),
+        )
+        .route("/me/documents", get(participant::my_documents))
+        .route("/invitation/resend", post(participant::resend_invitation))
+        .route(
+            "/invitation/cancel",
+            get(participant::cancel_form).post(participant::cancel_submit),
+        )
+        .route(
+            "/withdraw",
+            get(participant::withdraw_form).post(participant::withdraw_submit),
+        )
+        .route(
+            "/messages",
+            get(participant::messages_page).post(participant::messages_post),
+        )
+        .route(
+            "/participants/{id}/messages",
+            get(coordinator::team_messages).post(coordinator::team_messages_post),
+        )
+        .route("/duos", get(coordinator::duos_page))
+        .route("/duos/{id}", get(coordinator::duo_page))
+        .route("/duos/{id}/team", post(coordinator::team_submit))
+        .route(
+            "/duos/{id}/break-glass",
+            post(coordinator::break_glass_submit),
+        )
         .layer(axum::middleware::from_fn(crate::middleware::html_errors))
 }
 
@@ -55,6 +117,10 @@ pub struct Ctx {
     pub practice: String,
     pub user_name: Option<String>,
     pub is_admin: bool,
+    /// Staff with a set-up account (for the "Duos" link).
+    pub is_staff: bool,
+    /// A participant with a set-up account (for the "Messages" link).
+    pub is_participant: bool,
     pub csrf: String,
     pub wide: bool,
     pub languages: &'static [(&'static str, &'static str)],
@@ -69,6 +135,9 @@ impl Ctx {
                 .filter(|a| a.required.is_empty())
                 .map(|a| a.user.name.clone()),
             is_admin: auth.is_some_and(|a| a.user.has_role("admin")),
+            is_staff: auth.is_some_and(|a| a.required.is_empty() && a.user.is_staff()),
+            is_participant: auth
+                .is_some_and(|a| a.required.is_empty() && a.user.participant_id.is_some()),
             csrf: auth
                 .map(|a| a.session.csrf_token.clone())
                 .unwrap_or_default(),
@@ -115,6 +184,8 @@ pub fn error_page(tr: &Tr, status: StatusCode, code: &str, operation_id: &str) -
             practice: "dyad".into(),
             user_name: None,
             is_admin: false,
+            is_staff: false,
+            is_participant: false,
             csrf: String::new(),
             wide: false,
             languages: LANGUAGES,
@@ -156,5 +227,45 @@ pub fn page_errors(err: crate::error::AppError) -> Result<Vec<FieldError>, crate
         crate::error::AppError::Validation(errors) => Ok(errors),
         crate::error::AppError::Conflict(detail) => Ok(vec![FieldError::new("main", detail)]),
         other => Err(other),
+    }
+}
+
+/// The anchor (and input `id`) a field error points at: API field names such as
+/// `partner.email` or `members[0]` become `partner_email` and `members`.
+pub fn field_id(field: &str) -> String {
+    let base = field.split('[').next().unwrap_or(field);
+    base.replace('.', "_")
+}
+
+/// A form's field errors, keyed by input `id`, for the error summary and the fields.
+#[derive(Debug, Default)]
+pub struct FormErrors(pub Vec<FieldError>);
+
+impl FormErrors {
+    pub fn new(errors: Vec<FieldError>) -> Self {
+        Self(
+            errors
+                .into_iter()
+                .map(|e| FieldError::new(&field_id(&e.field), e.message))
+                .collect(),
+        )
+    }
+
+    pub fn invalid(&self, id: &str) -> bool {
+        self.0.iter().any(|e| e.field == id)
+    }
+
+    /// Every message for one field, in one line.
+    pub fn message(&self, id: &str) -> String {
+        self.0
+            .iter()
+            .filter(|e| e.field == id)
+            .map(|e| e.message.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }

@@ -6,6 +6,7 @@ mod foundation;
 mod helpers;
 mod identity;
 mod intake;
+mod pages_pathway;
 mod pathway;
 mod screening;
 mod wall;
