@@ -29,24 +29,32 @@ install_if_missing() { # $1 = cargo subcommand, $2 = crate
   fi
 }
 
+# Each run_* returns non-zero when a check failed, and goes on with the other checks.
 run_deny() {
-  install_if_missing deny cargo-deny
+  install_if_missing deny cargo-deny || return 1
+  local failed=0
   log "cargo deny check bans licenses sources"
-  cargo deny --locked check bans licenses sources
+  cargo deny --locked check bans licenses sources || failed=1
   # The RustSec advisory database is fetched from the network, which is not reachable from every
   # machine. Check advisories whenever it can be fetched, and say plainly when it could not.
   log "cargo deny check advisories"
-  if cargo deny fetch db >/tmp/dyad-deny-fetch.log 2>&1; then
-    cargo deny --locked check advisories
-    echo "cargo deny: advisories checked"
+  local fetch_log
+  fetch_log="$(mktemp)"
+  if cargo deny fetch db >"$fetch_log" 2>&1; then
+    cargo deny --locked check advisories || failed=1
+    echo "cargo deny: checked advisories, bans, licenses, sources"
   else
     echo "cargo deny: ADVISORIES NOT CHECKED: the RustSec advisory database could not be fetched"
-    sed -n '1,5p' /tmp/dyad-deny-fetch.log | grep -E 'ERROR|fatal' || true
+    grep -E 'ERROR|fatal' "$fetch_log" | head -n 3 || true
     echo "cargo deny: checked bans, licenses, sources"
   fi
+  rm -f "$fetch_log"
+  [ "$failed" = 0 ] && echo "cargo deny: ok" || echo "cargo deny: FAILED" >&2
+  return "$failed"
 }
 
-# target  seed directories (read-only; the working corpus is fuzz/corpus/<target>)  dictionary
+# target | seed directory (read-only; the working corpus is fuzz/corpus/<target>, and
+# fuzz/regressions/<target> is added when present) | dictionary
 TARGETS=(
   "form_parse|knowledge/forms|toml"
   "instrument_parse|knowledge/instruments|toml"
@@ -58,14 +66,17 @@ TARGETS=(
 )
 
 run_fuzz() {
-  install_if_missing fuzz cargo-fuzz
+  install_if_missing fuzz cargo-fuzz || return 1
   cd "$ROOT/fuzz"
+  local summary=() failed=0
   # The fuzz crate is outside the main workspace, so the root `cargo fmt --all` does not see it.
   log "cargo fmt --check (fuzz/)"
-  cargo fmt --check
+  cargo fmt --check || { echo "fuzz/: not formatted (run cargo fmt in fuzz/)" >&2; failed=1; }
   log "cargo fuzz build (sanitizer none: dyad-core forbids unsafe code)"
-  fuzz build -s none
-  local summary=() failed=0
+  if ! fuzz build -s none; then
+    cd "$ROOT"
+    return 1
+  fi
   for spec in "${TARGETS[@]}"; do
     IFS='|' read -r target seeds dict <<<"$spec"
     log "fuzz $target for ${FUZZ_SECONDS}s"
@@ -73,7 +84,10 @@ run_fuzz() {
     local args=(-max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1)
     [ -n "$dict" ] && args+=(-dict="dict/$dict.dict")
     local out="target/fuzz-$target.log"
-    if fuzz run -s none "$target" "corpus/$target" "$ROOT/$seeds" -- "${args[@]}" >"$out" 2>&1; then
+    # Seeds, and the inputs that once crashed this target (libFuzzer runs them all first).
+    local dirs=("$ROOT/$seeds")
+    [ -d "regressions/$target" ] && dirs+=("regressions/$target")
+    if fuzz run -s none "$target" "corpus/$target" "${dirs[@]}" -- "${args[@]}" >"$out" 2>&1; then
       local runs
       runs="$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$out" | grep -Eo '[0-9]+$' || echo '?')"
       echo "$target: ok, $runs executions"
@@ -81,7 +95,8 @@ run_fuzz() {
     else
       failed=1
       echo "$target: FAILED" >&2
-      grep -E 'panicked at|ERROR: libFuzzer|SUMMARY|Test unit written|Base64' "$out" >&2 || tail -n 40 "$out" >&2
+      grep -E 'Running: |panicked at|attempt to|crates/dyad-core/src|ERROR: libFuzzer|Test unit written' "$out" \
+        | head -n 12 >&2 || tail -n 40 "$out" >&2
       summary+=("$target: CRASH (see fuzz/$out and fuzz/artifacts/$target/)")
     fi
   done
@@ -91,9 +106,12 @@ run_fuzz() {
   return "$failed"
 }
 
+status=0
 case "$WHAT" in
-  all) run_deny; run_fuzz ;;
-  deny) run_deny ;;
-  fuzz) run_fuzz ;;
+  all) run_deny || status=1; run_fuzz || status=1 ;;
+  deny) run_deny || status=1 ;;
+  fuzz) run_fuzz || status=1 ;;
   *) echo "usage: $0 [all|deny|fuzz]" >&2; exit 2 ;;
 esac
+if [ "$status" = 0 ]; then echo "hardening: ok"; else echo "hardening: FAILED" >&2; fi
+exit "$status"

@@ -34,6 +34,25 @@ fuzz_target!(|data: &[u8]| {
             map.insert("conditions".into(), json!(conditions));
         }
     }
+    // Hostile answers: every path a rule tests or a scale describes holds extreme numbers, once
+    // as a short list of the largest integers JSON can carry, once as a long list of the largest
+    // values the engine reads as whole numbers (below 1e15).
+    let paths: Vec<&str> = knowledge
+        .rules()
+        .iter()
+        .flat_map(|rule| rule.when.iter().map(|test| test.path()))
+        .chain(knowledge.scales().iter().map(|scale| scale.path.as_str()))
+        .collect();
+    for extreme in [
+        json!([i64::MAX, i64::MAX, i64::MIN, 1]),
+        json!(vec![999_999_999_999_999_i64; 9_300]),
+    ] {
+        let mut hostile = serde_json::Map::new();
+        for path in &paths {
+            set_path(&mut hostile, path, extreme.clone());
+        }
+        sets.push(Value::Object(hostile));
+    }
     for pair in sets.windows(2) {
         let first = IntakeAnswers::new("first", pair[0].clone());
         let second = IntakeAnswers::new("second", pair[1].clone());
@@ -47,3 +66,24 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 });
+
+/// Sets `a.b.c` in a JSON object, creating objects on the way (a non-object on the way is
+/// replaced).
+fn set_path(map: &mut serde_json::Map<String, Value>, path: &str, value: Value) {
+    match path.split_once('.') {
+        None => {
+            map.insert(path.to_owned(), value);
+        }
+        Some((head, rest)) => {
+            let slot = map
+                .entry(head.to_owned())
+                .or_insert_with(|| Value::Object(Default::default()));
+            if !slot.is_object() {
+                *slot = Value::Object(Default::default());
+            }
+            if let Value::Object(inner) = slot {
+                set_path(inner, rest, value);
+            }
+        }
+    }
+}
