@@ -481,6 +481,41 @@ async fn withdrawal_reason_never_reaches_the_partner() {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(!page.contains(reason));
+
+    // A clinician outside the team sees only the emergency way in, with its warning.
+    let (_, outsider) = app
+        .staff_session(&admin, "Olaf", "olaf@clinic.example", &["clinician"])
+        .await;
+    let (status, page) = app.raw_bearer(&outsider, &format!("/duos/{duo_id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Use emergency access only"), "{page}");
+    assert!(!page.contains(reason));
+    let path = format!("/duos/{duo_id}/break-glass");
+    let r = crate::helpers::api()
+        .post(app.url(&path))
+        .bearer_auth(&outsider)
+        .form(&[("reason", "short")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("href=\"#reason\""));
+    let r = crate::helpers::api()
+        .post(app.url(&path))
+        .bearer_auth(&outsider)
+        .form(&[(
+            "reason",
+            "Ada's clinician is unreachable and she called in distress",
+        )])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (status, page) = app
+        .raw_bearer(&outsider, &format!("/duos/{duo_id}?saved=break-glass"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("with emergency access"), "{page}");
 }
 
 #[tokio::test]
@@ -495,6 +530,23 @@ async fn a_new_document_version_is_accepted_again_at_the_next_visit() {
     assert!(page.contains("Publish a new version"));
     let (status, _) = app.raw_bearer(&pair.b_token, "/admin/documents").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    // The publish form names what is missing and keeps the text.
+    let r = crate::helpers::api()
+        .post(app.url("/admin/documents"))
+        .bearer_auth(&admin)
+        .form(&[
+            ("kind", "terms"),
+            ("version", ""),
+            ("title", "Participation terms"),
+            ("body", "Draft text kept."),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("href=\"#version\""), "{page}");
+    assert!(page.contains(">Draft text kept.</textarea>"));
     let (status, body) = app
         .post_bearer(
             &admin,
