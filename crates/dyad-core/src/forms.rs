@@ -33,6 +33,10 @@ use crate::instruments::{DefinitionError, InstrumentDef, Instruments, Score, Sex
 /// The shipped intake form file.
 pub const INTAKE_V1_TOML: &str = include_str!("../../../knowledge/forms/intake-v1.toml");
 
+/// The largest magnitude a scale's `min` and `max` may have, as for instrument option values.
+/// It keeps the conversion of the file's numbers to whole numbers exact.
+pub const SCALE_LIMIT: i64 = crate::instruments::OPTION_VALUE_LIMIT;
+
 /// Longest medicine or substance name accepted.
 pub const MAX_NAME_LENGTH: usize = 200;
 /// Longest dose or frequency text accepted.
@@ -371,6 +375,14 @@ fn build_question(
                 return Err(bad(
                     "a scale needs whole numbers with `min` below `max`".into()
                 ));
+            }
+            // Without a bound, `as i64` would saturate: 1e19 and 2e19 would both become
+            // i64::MAX, a scale with a single value.
+            let limit = SCALE_LIMIT as f64;
+            if min < -limit || max > limit {
+                return Err(bad(format!(
+                    "a scale's `min` and `max` must lie between -{SCALE_LIMIT} and {SCALE_LIMIT}"
+                )));
             }
             QuestionKind::Scale {
                 min: min as i64,
@@ -1793,6 +1805,30 @@ evidence = "site"
             (
                 INTAKE_V1_TOML.replacen("required = true", "requird = true", 1),
                 "not valid TOML",
+            ),
+            (
+                INTAKE_V1_TOML.replacen(
+                    "min = 1\nmax = 5\nmin_label = \"No conflict\"",
+                    "min = 1e19\nmax = 2e19\nmin_label = \"No conflict\"",
+                    1,
+                ),
+                "must lie between -1000000 and 1000000",
+            ),
+            (
+                INTAKE_V1_TOML.replacen(
+                    "min = 1\nmax = 5\nmin_label = \"No conflict\"",
+                    "min = -9223372036854775808\nmax = 5\nmin_label = \"No conflict\"",
+                    1,
+                ),
+                "must lie between -1000000 and 1000000",
+            ),
+            (
+                INTAKE_V1_TOML.replacen(
+                    "min = 1\nmax = 5\nmin_label = \"No conflict\"",
+                    "min = 1\nmax = 1000001\nmin_label = \"No conflict\"",
+                    1,
+                ),
+                "must lie between -1000000 and 1000000",
             ),
         ];
         for (text, expected) in cases {

@@ -29,6 +29,11 @@ pub const AUDITC_TOML: &str = include_str!("../../../knowledge/instruments/audit
 /// Every shipped definition file, in the order the intake asks them.
 pub const SHIPPED: [&str; 4] = [PHQ9_TOML, GAD7_TOML, PCL5_TOML, AUDITC_TOML];
 
+/// The largest magnitude a response option's value may have. Published instruments score items
+/// in single or double digits; the bound keeps every total far from integer overflow and refuses
+/// definitions whose values are clearly a mistake.
+pub const OPTION_VALUE_LIMIT: i64 = 1_000_000;
+
 /// How sure we are of a figure: the tags of the clinical brief, plus `site` for a figure a site
 /// checked itself (a licensed instrument's manual, say).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -249,6 +254,10 @@ pub enum ScoreError {
         value: i64,
         allowed: String,
     },
+    /// The answers' total does not fit in an `i64`. A parsed definition cannot get here (its
+    /// option values are bounded); a definition built by hand with huge values can.
+    #[error("{instrument}: the total of the answers is too large to compute")]
+    TotalOverflow { instrument: String },
 }
 
 /// The cut-off that was applied for a positive screen.
@@ -382,6 +391,12 @@ impl InstrumentDef {
             }
             let mut seen = BTreeSet::new();
             for o in &options {
+                if !(-OPTION_VALUE_LIMIT..=OPTION_VALUE_LIMIT).contains(&o.value) {
+                    return Err(invalid(format!(
+                        "item {number} offers the value {}, but option values must lie between -{OPTION_VALUE_LIMIT} and {OPTION_VALUE_LIMIT}",
+                        o.value
+                    )));
+                }
                 if !seen.insert(o.value) {
                     return Err(invalid(format!(
                         "item {number} lists the value {} twice",
@@ -395,11 +410,18 @@ impl InstrumentDef {
                 options,
             });
         }
-        let min_total: i64 = items.iter().map(Item::min_value).sum();
-        let max_total: i64 = items.iter().map(Item::max_value).sum();
+        let total_of = |value: fn(&Item) -> i64, which: &str| {
+            checked_sum(items.iter().map(value)).ok_or_else(|| {
+                invalid(format!(
+                    "the {which} possible total of the item values is too large to compute"
+                ))
+            })
+        };
+        let min_total = total_of(Item::min_value, "lowest")?;
+        let max_total = total_of(Item::max_value, "highest")?;
 
         // Bands: sorted, contiguous, covering every possible total.
-        if !raw.bands.is_empty() {
+        if let Some(last) = raw.bands.last() {
             let mut expected = min_total;
             let mut ids = BTreeSet::new();
             for band in &raw.bands {
@@ -412,13 +434,25 @@ impl InstrumentDef {
                         band.id, band.min, band.max, min_total, max_total
                     )));
                 }
-                expected = band.max + 1;
+                if band.max > max_total {
+                    return Err(invalid(format!(
+                        "band {} ends at {}, but the highest possible total is {}",
+                        band.id, band.max, max_total
+                    )));
+                }
+                // `band.max <= max_total`, which is bounded, so this only fails on a definition
+                // that is wrong anyway; refuse rather than wrap.
+                expected = band.max.checked_add(1).ok_or_else(|| {
+                    invalid(format!(
+                        "band {} ends at {}, beyond any possible total",
+                        band.id, band.max
+                    ))
+                })?;
             }
-            if expected != max_total + 1 {
+            if last.max != max_total {
                 return Err(invalid(format!(
                     "the bands end at {}, but the highest possible total is {}",
-                    expected - 1,
-                    max_total
+                    last.max, max_total
                 )));
             }
         }
@@ -588,7 +622,10 @@ impl InstrumentDef {
         for (i, v) in answers.iter().enumerate() {
             self.check_item(i, *v)?;
         }
-        let total: i64 = answers.iter().sum();
+        let total =
+            checked_sum(answers.iter().copied()).ok_or_else(|| ScoreError::TotalOverflow {
+                instrument: self.short_name.clone(),
+            })?;
         let value_of = |number: usize| answers.get(number.wrapping_sub(1)).copied();
 
         let mut flags = Vec::new();
@@ -627,6 +664,11 @@ impl InstrumentDef {
             cutoff,
         })
     }
+}
+
+/// The sum of `values`, or `None` when it does not fit in an `i64`.
+fn checked_sum(values: impl IntoIterator<Item = i64>) -> Option<i64> {
+    values.into_iter().try_fold(0i64, i64::checked_add)
 }
 
 /// Applies a screen rule. A sex-specific cut-off is used when the sex is listed; otherwise the
@@ -1179,6 +1221,145 @@ evidence = "site"
         assert!(InstrumentDef::parse(&dup_value).is_err());
         let out_of_range_cut = FICTIONAL.replace("value = 5\nlabel", "value = 40\nlabel");
         assert!(InstrumentDef::parse(&out_of_range_cut).is_err());
+    }
+
+    /// A one- or two-item definition with the given options and bands, for the overflow cases.
+    fn tiny(options: &str, items: usize, bands: &str) -> String {
+        let items = "[[items]]\ntext = \"one\"\n".repeat(items);
+        format!(
+            "id = \"big\"\nshort_name = \"BIG\"\nname = \"Big\"\nversion = \"1\"\nlicence = \"x\"\n\
+             source = \"x\"\nevidence = \"V\"\ninstructions = \"x\"\noptions = [ {options} ]\n\n\
+             {items}\n{bands}"
+        )
+    }
+
+    fn invalid_message(text: &str) -> String {
+        match InstrumentDef::parse(text) {
+            Err(DefinitionError::Invalid { message, .. }) => message,
+            other => panic!("expected an invalid definition, got {other:?}"),
+        }
+    }
+
+    /// Fuzz regression `instrument_parse/item-values-overflow-the-total.toml`: two items whose
+    /// options include i64::MAX; summing the highest total used to panic.
+    #[test]
+    fn huge_option_values_are_refused() {
+        let text = include_str!(
+            "../../../fuzz/regressions/instrument_parse/item-values-overflow-the-total.toml"
+        );
+        let message = invalid_message(text);
+        assert!(
+            message.contains("option values must lie between -1000000 and 1000000"),
+            "{message}"
+        );
+        assert!(message.contains("9223372036854775807"), "{message}");
+        // The same at the other end, and just past the limit on either side.
+        for value in [i64::MIN, -1_000_001, 1_000_001] {
+            let text = tiny(
+                &format!("{{ value = {value}, label = \"v\" }}, {{ value = 0, label = \"zero\" }}"),
+                2,
+                "",
+            );
+            let message = invalid_message(&text);
+            assert!(message.contains(&value.to_string()), "{message}");
+        }
+        // An item's own options are bounded too.
+        let text = FICTIONAL.replace(
+            "options = [{ value = 0, label = \"No\" }, { value = 2, label = \"Yes\" }]",
+            "options = [{ value = 0, label = \"No\" }, { value = 9223372036854775807, label = \"Yes\" }]",
+        );
+        assert!(invalid_message(&text).starts_with("item 3 offers the value"));
+    }
+
+    #[test]
+    fn option_values_at_the_limit_are_accepted_and_score() {
+        let text = tiny(
+            "{ value = -1000000, label = \"low\" }, { value = 1000000, label = \"high\" }",
+            2,
+            "[[bands]]\nid = \"all\"\nlabel = \"all\"\nmin = -2000000\nmax = 2000000\n",
+        );
+        let def = InstrumentDef::parse(&text).expect("values at the limit are allowed");
+        assert_eq!((def.min_total, def.max_total), (-2_000_000, 2_000_000));
+        let s = score(&def, &[1_000_000, 1_000_000]).expect("scores");
+        assert_eq!(s.total, 2_000_000);
+        assert_eq!(s.band.map(|b| b.id), Some("all".to_string()));
+        let s = score(&def, &[-1_000_000, -1_000_000]).expect("scores");
+        assert_eq!(s.total, -2_000_000);
+        // Answers outside the options are refused before anything is added up.
+        assert!(matches!(
+            score(&def, &[i64::MAX, i64::MAX]),
+            Err(ScoreError::OutOfRange { item: 1, .. })
+        ));
+    }
+
+    /// Fuzz regression `instrument_parse/band-max-overflows.toml`, and the same band with
+    /// options inside the limit: `band.max + 1` (and `max_total + 1`) used to overflow.
+    #[test]
+    fn bands_ending_at_i64_max_are_refused() {
+        let text =
+            include_str!("../../../fuzz/regressions/instrument_parse/band-max-overflows.toml");
+        assert!(invalid_message(text).contains("option values must lie between"));
+
+        let one_band =
+            "[[bands]]\nid = \"all\"\nlabel = \"all\"\nmin = 0\nmax = 9223372036854775807\n";
+        let options = "{ value = 3, label = \"three\" }, { value = 0, label = \"zero\" }";
+        let message = invalid_message(&tiny(options, 1, one_band));
+        assert_eq!(
+            message,
+            "band all ends at 9223372036854775807, but the highest possible total is 3"
+        );
+        // A band after one that ends at i64::MAX.
+        let two_bands =
+            format!("{one_band}[[bands]]\nid = \"more\"\nlabel = \"more\"\nmin = 4\nmax = 5\n");
+        assert!(invalid_message(&tiny(options, 1, &two_bands)).contains("band all ends at"));
+        // A band that starts at i64::MAX (after a gap).
+        let from_max = "[[bands]]\nid = \"top\"\nlabel = \"top\"\nmin = 9223372036854775807\nmax = 9223372036854775807\n";
+        assert!(invalid_message(&tiny(options, 1, from_max)).contains("without gaps"));
+        // Bands that stop short are still refused with their end named.
+        let short = "[[bands]]\nid = \"low\"\nlabel = \"low\"\nmin = 0\nmax = 2\n";
+        assert_eq!(
+            invalid_message(&tiny(options, 1, short)),
+            "the bands end at 2, but the highest possible total is 3"
+        );
+        // And the same bands done right are accepted.
+        let right = "[[bands]]\nid = \"all\"\nlabel = \"all\"\nmin = 0\nmax = 3\n";
+        assert!(InstrumentDef::parse(&tiny(options, 1, right)).is_ok());
+    }
+
+    /// A definition built by hand (the fields are public) can hold values no parsed definition
+    /// has; scoring it reports the overflow instead of panicking.
+    #[test]
+    fn a_total_that_overflows_is_an_error_not_a_panic() {
+        let mut def = InstrumentDef::parse(&tiny(
+            "{ value = 1, label = \"one\" }, { value = 0, label = \"zero\" }",
+            2,
+            "",
+        ))
+        .expect("parses");
+        for item in &mut def.items {
+            item.options[0].value = i64::MAX;
+        }
+        let err = score(&def, &[i64::MAX, i64::MAX]).expect_err("overflows");
+        assert_eq!(
+            err,
+            ScoreError::TotalOverflow {
+                instrument: "BIG".to_string()
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "BIG: the total of the answers is too large to compute"
+        );
+        assert_eq!(score(&def, &[i64::MAX, 0]).map(|s| s.total), Ok(i64::MAX));
+    }
+
+    #[test]
+    fn checked_sum_refuses_overflow() {
+        assert_eq!(checked_sum([1, 2, 3]), Some(6));
+        assert_eq!(checked_sum([]), Some(0));
+        assert_eq!(checked_sum([i64::MAX, 1]), None);
+        assert_eq!(checked_sum([i64::MIN, -1]), None);
+        assert_eq!(checked_sum([i64::MAX, 1, -1]), None);
     }
 
     proptest::proptest! {

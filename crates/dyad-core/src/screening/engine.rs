@@ -545,7 +545,12 @@ fn evaluate(answers: &Value, test: &Test) -> Result<bool, (String, &'static str)
             None => unreadable("a number"),
         },
         Test::Sum { min, max, .. } => match as_integers(value) {
-            Some(items) => Ok(within(items.iter().sum::<i64>(), *min, *max)),
+            // Each item is below 1e15, but enough of them overflow an `i64`: such a list is not
+            // an answer any form produces, so it is reported as unreadable rather than summed.
+            Some(items) => match items.iter().try_fold(0i64, |sum, n| sum.checked_add(*n)) {
+                Some(total) => Ok(within(total, *min, *max)),
+                None => unreadable("a list of whole numbers small enough to add up"),
+            },
             None => unreadable("a list of whole numbers"),
         },
         Test::Item { item, min, max, .. } => match as_integers(value) {
@@ -1420,6 +1425,84 @@ mod tests {
             assert!(found[0].needs_review);
             assert!(found[0].explanation.contains("review"));
         }
+    }
+
+    /// Fuzz regression `knowledge_parse/sum-rule-without-a-scale.toml`: a sum rule on a path no
+    /// `[[scale]]` bounds, fed 9,300 values of 999,999,999,999,999. Each value reads as a whole
+    /// number but the total does not fit in an `i64`; adding them up used to panic.
+    #[test]
+    fn a_sum_too_large_to_add_up_is_unreadable() {
+        let knowledge = Knowledge::parse(include_str!(
+            "../../../../fuzz/regressions/knowledge_parse/sum-rule-without-a-scale.toml"
+        ))
+        .expect("the regression input parses");
+        let huge = json!({"phq9": vec![999_999_999_999_999_i64; 9_300]});
+        let small = json!({"phq9": [1, 2, 3]});
+        let s = screen(
+            &knowledge,
+            &[
+                IntakeAnswers::new("p1", huge),
+                IntakeAnswers::new("p2", small),
+            ],
+        );
+        let found = of(&s, "p1");
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].code, "answer_unreadable");
+        assert_eq!(found[0].answer_path.as_deref(), Some("phq9"));
+        assert!(found[0].explanation.contains("small enough to add up"));
+        assert!(found[0].needs_review);
+        // The rule still works on an ordinary answer.
+        assert_eq!(codes(&s, "p2"), vec!["big_total"]);
+
+        // Just past the edge: 9,224 such values overflow, 9,223 do not.
+        let edge = json!({"phq9": vec![999_999_999_999_999_i64; 9_224]});
+        let s = screen(
+            &knowledge,
+            &[
+                IntakeAnswers::new("p1", edge),
+                IntakeAnswers::new("p2", json!({})),
+            ],
+        );
+        assert_eq!(codes(&s, "p1"), vec!["answer_unreadable"]);
+        // Just below it, the total is computed and the rule fires.
+        let below = json!({"phq9": vec![999_999_999_999_999_i64; 9_223]});
+        let s = screen(
+            &knowledge,
+            &[
+                IntakeAnswers::new("p1", below),
+                IntakeAnswers::new("p2", json!({})),
+            ],
+        );
+        assert_eq!(codes(&s, "p1"), vec!["big_total"]);
+    }
+
+    /// A `[[scale]]` whose bounds admit huge values does not make the sum safe: every value
+    /// passes the scale, and the overflow is still reported as unreadable.
+    #[test]
+    fn a_scaled_sum_too_large_to_add_up_is_unreadable() {
+        let text = format!(
+            "[[scale]]\npath = \"score\"\nlabel = \"score\"\nitems = 9300\nmin = 0\nmax = {}\n\
+             evidence = \"V\"\nsource = \"s\"\n\n\
+             [[rule]]\ncode = \"high\"\nseverity = \"info\"\n\
+             when = [{{ op = \"sum\", path = \"score\", min = 1 }}]\n\
+             explanation = \"x\"\nreview = false\nevidence = \"V\"\nsource = \"s\"\n",
+            i64::MAX
+        );
+        let knowledge = Knowledge::parse(&text).expect("parses");
+        let mut ordinary = vec![0_i64; 9_300];
+        ordinary[0] = 1;
+        let s = screen(
+            &knowledge,
+            &[
+                IntakeAnswers::new("p1", json!({"score": vec![999_999_999_999_999_i64; 9_300]})),
+                IntakeAnswers::new("p2", json!({"score": ordinary})),
+            ],
+        );
+        let found = of(&s, "p1");
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].code, "answer_unreadable");
+        assert_eq!(found[0].answer_path.as_deref(), Some("score"));
+        assert_eq!(codes(&s, "p2"), vec!["high"]);
     }
 
     #[test]
