@@ -31,18 +31,19 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Tr;
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/intake", get(start))
-        .route("/intake/review", get(review))
-        .route("/intake/submit", post(submit))
-        .route("/intake/intake.css", get(stylesheet))
-        .route("/intake/suggest/{kind}", get(suggest))
-        .route("/intake/{section}", get(section_page).post(section_post))
-        .route("/intake/{section}/autosave", post(autosave))
-        .route("/leave", get(leave))
-        .route("/participants/{id}/intake", get(staff_one))
-        .route("/duos/{id}/intakes", get(staff_duo))
+pub fn routes() -> (Router<AppState>, Vec<&'static str>) {
+    crate::route_table! {
+        "/intake" => get(start),
+        "/intake/review" => get(review),
+        "/intake/submit" => post(submit),
+        "/intake/intake.css" => get(stylesheet),
+        "/intake/suggest/{kind}" => get(suggest),
+        "/intake/{section}" => get(section_page).post(section_post),
+        "/intake/{section}/autosave" => post(autosave),
+        "/leave" => get(leave),
+        "/participants/{id}/intake" => get(staff_one),
+        "/duos/{id}/intakes" => get(staff_duo),
+    }
 }
 
 // ---------------------------------------------------------------- paths and raw values
@@ -585,8 +586,6 @@ struct Build<'a> {
     form: &'a Form,
     raw: &'a Raw,
     errors: &'a [FieldError],
-    /// Render this many extra empty rows on this list.
-    add: Option<&'a str>,
 }
 
 impl Build<'_> {
@@ -719,9 +718,9 @@ impl Build<'_> {
                     "intake-subs-add"
                 });
                 let mut rows = list_rows(self.raw, path);
-                let extra = 1 + usize::from(self.add == Some(path));
+                // Always one empty row to type into; "add another" saves and focuses it.
                 let next = rows.last().map(|l| l + 1).unwrap_or(0);
-                rows.extend(next..next + extra);
+                rows.push(next);
                 let mut suggestions: Vec<String> = Vec::new();
                 let count = rows.len();
                 for (shown_index, i) in rows.into_iter().enumerate() {
@@ -957,7 +956,6 @@ struct SectionPage {
 #[derive(serde::Deserialize, Default)]
 pub struct SectionQuery {
     saved: Option<String>,
-    add: Option<String>,
 }
 
 struct SectionInput<'a> {
@@ -966,7 +964,6 @@ struct SectionInput<'a> {
     revision: i64,
     errors: Vec<FieldError>,
     saved: bool,
-    add: Option<&'a str>,
 }
 
 fn section_view(
@@ -987,7 +984,6 @@ fn section_view(
         form,
         raw: input.raw,
         errors: &input.errors,
-        add: input.add,
     };
     let questions = form.visible_questions(&section.id, input.answers);
     let fields: Vec<FieldView> = questions
@@ -1063,7 +1059,6 @@ pub async fn section_page(
             revision: view.revision,
             errors: Vec::new(),
             saved: q.saved.is_some(),
-            add: q.add.as_deref(),
         },
     );
     Ok(no_store(render(&page)?))
@@ -1163,7 +1158,6 @@ pub async fn section_post(
                     revision: fresh.revision,
                     errors,
                     saved: false,
-                    add: None,
                 },
             );
             return Ok(no_store(render_status(
@@ -1181,10 +1175,7 @@ pub async fn section_post(
                 .and_then(Value::as_array)
                 .map(Vec::len)
                 .unwrap_or(0);
-            format!(
-                "{here}?add={list_key}#{}",
-                anchor(&format!("{list_key}[{}].name", rows + 1))
-            )
+            format!("{here}#{}", anchor(&format!("{list_key}[{rows}].name")))
         }
         "remove" => format!("{here}#{}", anchor(&list_key)),
         "save" => format!("{here}?saved=1"),

@@ -217,6 +217,19 @@ async fn a_participant_completes_the_intake_through_the_pages() {
     assert!(meds.contains("value=\"sertraline\""));
     assert!(meds.contains("<datalist id=\"medications-suggestions\">"));
     assert!(meds.contains("name=\"substances__none\" value=\"1\" checked"));
+    // "Add another" works without script: it saves and leads to the new empty row.
+    let (status, location, _) = post_section(
+        &a,
+        &app,
+        "medication_substances",
+        &answers,
+        "add:medications",
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location, "/intake/medication_substances#medications-1_name");
+    let (_, meds) = page(&a, &app, "/intake/medication_substances").await;
+    assert!(meds.contains("id=\"medications-1_name\""));
 
     // The draft survives: a new sign-in (another browser) sees the answers.
     let fresh = sign_in(&app, "alex@example.org", A_PASSWORD).await;
