@@ -3,6 +3,7 @@
 //! Every function here is pure: time comes in as a parameter, data comes in as values.
 //! The store and web layers call into this crate; it never calls out.
 
+pub mod calendar;
 pub mod forms;
 pub mod instruments;
 pub mod pathway;

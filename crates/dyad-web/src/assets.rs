@@ -9,13 +9,19 @@ use crate::state::AppState;
 
 const CSS: &str = include_str!("../static/dyad.css");
 const HTMX: &str = include_str!("../static/htmx.min.js");
+const INTAKE_JS: &str = include_str!("../static/intake.js");
 
-pub const ROUTES: [&str; 2] = ["/static/dyad.css", "/static/htmx.min.js"];
+pub const ROUTES: [&str; 3] = [
+    "/static/dyad.css",
+    "/static/htmx.min.js",
+    "/static/intake.js",
+];
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/static/dyad.css", get(css))
         .route("/static/htmx.min.js", get(htmx))
+        .route("/static/intake.js", get(intake_js))
 }
 
 const CACHE: &str = "public, max-age=86400";
@@ -37,5 +43,15 @@ async fn htmx() -> impl IntoResponse {
             (header::CACHE_CONTROL, CACHE),
         ],
         HTMX,
+    )
+}
+
+async fn intake_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, CACHE),
+        ],
+        INTAKE_JS,
     )
 }

@@ -12,6 +12,7 @@ pub mod config;
 pub mod duo;
 pub mod error;
 pub mod i18n;
+pub mod jobs;
 pub mod mail;
 pub mod middleware;
 pub mod pages;
@@ -37,6 +38,7 @@ macro_rules! route_table {
 /// that must cover each one.
 pub fn route_paths() -> Vec<&'static str> {
     let mut paths = api::routes().1;
+    paths.extend(pages::route_paths());
     paths.extend(assets::ROUTES);
     paths.extend(middleware::OPERATIONAL_ROUTES);
     paths

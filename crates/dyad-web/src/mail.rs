@@ -77,6 +77,53 @@ impl Mailer {
             .map_err(|e| MailError::Build(e.to_string()))
     }
 
+    /// Sends a mail with an iCalendar invitation attached (`invite.ics`).
+    pub async fn send_with_calendar(&self, mail: &Mail, ics: &str) -> Result<(), MailError> {
+        use lettre::message::{Attachment, MultiPart, SinglePart};
+        let from = match self {
+            Mailer::Outbox { from, .. } | Mailer::Smtp { from, .. } => from.clone(),
+        };
+        let to: Mailbox = mail
+            .to
+            .parse()
+            .map_err(|e| MailError::Address(format!("{e}")))?;
+        let calendar = ContentType::parse("text/calendar; method=REQUEST; charset=utf-8")
+            .map_err(|e| MailError::Build(e.to_string()))?;
+        let message = Message::builder()
+            .from(from)
+            .to(to)
+            .subject(mail.subject.clone())
+            .multipart(
+                MultiPart::mixed()
+                    .singlepart(SinglePart::plain(mail.text.clone()))
+                    .singlepart(
+                        Attachment::new("invite.ics".into()).body(ics.to_string(), calendar),
+                    ),
+            )
+            .map_err(|e| MailError::Build(e.to_string()))?;
+        self.deliver(message).await
+    }
+
+    async fn deliver(&self, message: Message) -> Result<(), MailError> {
+        match self {
+            Mailer::Outbox { dir, .. } => {
+                tokio::fs::create_dir_all(dir).await?;
+                let name = format!("{}.eml", uuid::Uuid::now_v7());
+                let tmp = dir.join(format!(".{name}.tmp"));
+                tokio::fs::write(&tmp, message.formatted()).await?;
+                tokio::fs::rename(&tmp, dir.join(name)).await?;
+            }
+            Mailer::Smtp { transport, .. } => {
+                transport
+                    .send(message)
+                    .await
+                    .map_err(|e| MailError::Transport(e.to_string()))?;
+            }
+        }
+        metrics::counter!("dyad_mails_sent_total").increment(1);
+        Ok(())
+    }
+
     pub async fn send(&self, mail: &Mail) -> Result<(), MailError> {
         match self {
             Mailer::Outbox { dir, from } => {

@@ -154,7 +154,13 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let app = dyad_web::router(state.clone());
-    let sweeper = tokio::spawn(sweep_sessions(state));
+    let sweeper = tokio::spawn(sweep_sessions(state.clone()));
+    let worker = format!(
+        "{}-{}",
+        std::process::id(),
+        dyad_store::secrets::random_token().get(..8).unwrap_or("w")
+    );
+    let jobs = tokio::spawn(dyad_web::jobs::worker_loop(state, worker));
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -162,6 +168,7 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await?;
     sweeper.abort();
+    jobs.abort();
     Ok(())
 }
 

@@ -5,6 +5,7 @@ pub mod duos;
 pub mod identity;
 pub mod intake;
 pub mod messages;
+pub mod preparation;
 pub mod records;
 pub mod screening;
 pub mod signup;
@@ -61,6 +62,16 @@ pub fn routes() -> (Router<AppState>, Vec<&'static str>) {
         "/api/v1/duos/{id}/screening" => get(screening::get),
         "/api/v1/duos/{id}/screening/decision" => post(screening::decide),
         "/api/v1/me/screening-outcome" => get(screening::outcome),
+        "/api/v1/duos/{id}/meetings" => post(preparation::create_meeting).get(preparation::list_meetings),
+        "/api/v1/meetings/{id}/held" => post(preparation::held),
+        "/api/v1/duos/{id}/agreement" => get(preparation::get_agreement).put(preparation::put_agreement),
+        "/api/v1/duos/{id}/agreement/sign" => post(preparation::sign),
+        "/api/v1/me/consents" => get(preparation::my_consents),
+        "/api/v1/me/consents/{item}/withdraw" => post(preparation::withdraw_consent),
+        "/api/v1/duos/{id}/readiness" => get(preparation::readiness),
+        "/api/v1/me/todos" => get(preparation::my_todos),
+        "/api/v1/duos/{id}/checklist" => post(preparation::checklist),
+        "/api/v1/duos/{id}/washout" => post(preparation::washout),
     }
 }
 
@@ -117,6 +128,18 @@ pub fn routes() -> (Router<AppState>, Vec<&'static str>) {
         screening::get,
         screening::decide,
         screening::outcome,
+        preparation::create_meeting,
+        preparation::list_meetings,
+        preparation::held,
+        preparation::get_agreement,
+        preparation::put_agreement,
+        preparation::sign,
+        preparation::my_consents,
+        preparation::withdraw_consent,
+        preparation::readiness,
+        preparation::my_todos,
+        preparation::checklist,
+        preparation::washout,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     modifiers(&BearerAuth)

@@ -5,6 +5,7 @@ mod account;
 mod admin;
 mod coordinator;
 mod info;
+mod intake;
 mod participant;
 mod public;
 mod signup;
@@ -20,95 +21,62 @@ use crate::error::{AppResult, FieldError};
 use crate::i18n::{LANGUAGES, Tr};
 use crate::state::AppState;
 
+/// Every page route, registered once: the router and the list of paths come from one
+/// table (see `route_table!`), so tests can walk every page.
+fn table() -> (Router<AppState>, Vec<&'static str>) {
+    let (pages, mut paths) = crate::route_table! {
+            "/" => get(public::home),
+            "/lang/{code}" => get(public::set_language),
+            "/login" => get(account::login_form).post(account::login_submit),
+            "/logout" => post(account::logout),
+            "/logout/everywhere" => post(account::logout_everywhere),
+            "/home" => get(account::dashboard),
+            "/account" => get(account::account_page),
+            "/account/steps" => get(account::steps),
+            "/account/password" => post(account::password_submit),
+            "/account/totp" => get(account::totp_page).post(account::totp_submit),
+            "/setup/{token}" => get(account::setup_form).post(account::setup_submit),
+            "/me/access-log" => get(account::access_log),
+            "/admin/staff" => get(admin::staff_page).post(admin::staff_create),
+            "/admin/staff/{id}/roles" => post(admin::staff_roles),
+            "/admin/staff/{id}/active" => post(admin::staff_active),
+            "/admin/audit" => get(admin::audit_page),
+            "/about" => get(info::about),
+            "/pathway" => get(info::pathway),
+            "/expect" => get(info::expect),
+            "/safety" => get(info::safety),
+            "/documents/{kind}" => get(info::document),
+            "/admin/documents" => get(info::admin_documents).post(info::admin_publish),
+            "/signup" => get(signup::signup_form).post(signup::signup_submit),
+            "/verify/{token}" => get(signup::verify_form).post(signup::verify_submit),
+            "/account/verify-email" => get(signup::check_email).post(signup::resend_verification),
+            "/join/{token}" => get(signup::join_form).post(signup::join_submit),
+            "/join/{token}/decline" => get(signup::decline_form).post(signup::decline_submit),
+            "/documents/review" => get(participant::review_documents).post(participant::accept_documents),
+            "/me/documents" => get(participant::my_documents),
+            "/invitation/resend" => post(participant::resend_invitation),
+            "/invitation/cancel" => get(participant::cancel_form).post(participant::cancel_submit),
+            "/withdraw" => get(participant::withdraw_form).post(participant::withdraw_submit),
+            "/messages" => get(participant::messages_page).post(participant::messages_post),
+            "/participants/{id}/messages" => get(coordinator::team_messages).post(coordinator::team_messages_post),
+            "/duos" => get(coordinator::duos_page),
+            "/duos/{id}" => get(coordinator::duo_page),
+            "/duos/{id}/team" => post(coordinator::team_submit),
+            "/duos/{id}/break-glass" => post(coordinator::break_glass_submit),
+    };
+    let (intake_pages, intake_paths) = intake::routes();
+    paths.extend(intake_paths);
+    (pages.merge(intake_pages), paths)
+}
+
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(public::home))
-        .route("/lang/{code}", get(public::set_language))
-        .route(
-            "/login",
-            get(account::login_form).post(account::login_submit),
-        )
-        .route("/logout", post(account::logout))
-        .route("/logout/everywhere", post(account::logout_everywhere))
-        .route("/home", get(account::dashboard))
-        .route("/account", get(account::account_page))
-        .route("/account/steps", get(account::steps))
-        .route("/account/password", post(account::password_submit))
-        .route(
-            "/account/totp",
-            get(account::totp_page).post(account::totp_submit),
-        )
-        .route(
-            "/setup/{token}",
-            get(account::setup_form).post(account::setup_submit),
-        )
-        .route("/me/access-log", get(account::access_log))
-        .route(
-            "/admin/staff",
-            get(admin::staff_page).post(admin::staff_create),
-        )
-        .route("/admin/staff/{id}/roles", post(admin::staff_roles))
-        .route("/admin/staff/{id}/active", post(admin::staff_active))
-        .route("/admin/audit", get(admin::audit_page))
-        .route("/about", get(info::about))
-        .route("/pathway", get(info::pathway))
-        .route("/expect", get(info::expect))
-        .route("/safety", get(info::safety))
-        .route("/documents/{kind}", get(info::document))
-        .route(
-            "/admin/documents",
-            get(info::admin_documents).post(info::admin_publish),
-        )
-        .route(
-            "/signup",
-            get(signup::signup_form).post(signup::signup_submit),
-        )
-        .route(
-            "/verify/{token}",
-            get(signup::verify_form).post(signup::verify_submit),
-        )
-        .route(
-            "/account/verify-email",
-            get(signup::check_email).post(signup::resend_verification),
-        )
-        .route(
-            "/join/{token}",
-            get(signup::join_form).post(signup::join_submit),
-        )
-        .route(
-            "/join/{token}/decline",
-            get(signup::decline_form).post(signup::decline_submit),
-        )
-        .route(
-            "/documents/review",
-            get(participant::review_documents).post(participant::accept_documents),
-        )
-        .route("/me/documents", get(participant::my_documents))
-        .route("/invitation/resend", post(participant::resend_invitation))
-        .route(
-            "/invitation/cancel",
-            get(participant::cancel_form).post(participant::cancel_submit),
-        )
-        .route(
-            "/withdraw",
-            get(participant::withdraw_form).post(participant::withdraw_submit),
-        )
-        .route(
-            "/messages",
-            get(participant::messages_page).post(participant::messages_post),
-        )
-        .route(
-            "/participants/{id}/messages",
-            get(coordinator::team_messages).post(coordinator::team_messages_post),
-        )
-        .route("/duos", get(coordinator::duos_page))
-        .route("/duos/{id}", get(coordinator::duo_page))
-        .route("/duos/{id}/team", post(coordinator::team_submit))
-        .route(
-            "/duos/{id}/break-glass",
-            post(coordinator::break_glass_submit),
-        )
+    table()
+        .0
         .layer(axum::middleware::from_fn(crate::middleware::html_errors))
+}
+
+pub fn route_paths() -> Vec<&'static str> {
+    table().1
 }
 
 /// What the base layout needs on every page.

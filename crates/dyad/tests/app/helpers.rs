@@ -109,6 +109,10 @@ impl TestApp {
         self.clock.now().as_second()
     }
 
+    pub fn clock_now(&self) -> jiff::Timestamp {
+        self.clock.now()
+    }
+
     pub fn advance_secs(&self, secs: i64) {
         self.clock.advance(jiff::SignedDuration::from_secs(secs));
     }
@@ -264,16 +268,30 @@ impl TestApp {
 impl TestApp {
     /// A staff member with a full session: created by the admin, set up from the mailed
     /// link, TOTP enrolled. Returns (user id, bearer token).
-    pub async fn staff_session(&self, admin_token: &str, name: &str, email: &str, roles: &[&str]) -> (String, String) {
+    pub async fn staff_session(
+        &self,
+        admin_token: &str,
+        name: &str,
+        email: &str,
+        roles: &[&str],
+    ) -> (String, String) {
         let password = "a staff member's long passphrase";
-        let id = self.make_staff(admin_token, name, email, roles, password).await;
+        let id = self
+            .make_staff(admin_token, name, email, roles, password)
+            .await;
         let (status, body) = self.login(&api(), email, password, None).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         let pending = body["token"].as_str().unwrap().to_string();
-        let (_, enrol) = self.post_bearer(&pending, "/api/v1/me/totp/enrol", json!({})).await;
+        let (_, enrol) = self
+            .post_bearer(&pending, "/api/v1/me/totp/enrol", json!({}))
+            .await;
         let secret = enrol["secret"].as_str().unwrap().to_string();
         let (status, body) = self
-            .post_bearer(&pending, "/api/v1/me/totp/confirm", json!({"code": totp_code(&secret, self.now_secs())}))
+            .post_bearer(
+                &pending,
+                "/api/v1/me/totp/confirm",
+                json!({"code": totp_code(&secret, self.now_secs())}),
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         // Codes are single-use per time step; the next sign-in needs the next step.
@@ -300,10 +318,18 @@ impl TestApp {
         assert_eq!(status, StatusCode::CREATED, "{body}");
         let duo_id = body["duo_id"].as_str().unwrap().to_string();
         let a_pid = body["participant_id"].as_str().unwrap().to_string();
-        let verify = self.link_token(&self.last_mail_to(a_email).expect("verification mail"), "verify");
-        let (status, body) = self.post_json(&format!("/api/v1/verify/{verify}"), json!({})).await;
+        let verify = self.link_token(
+            &self.last_mail_to(a_email).expect("verification mail"),
+            "verify",
+        );
+        let (status, body) = self
+            .post_json(&format!("/api/v1/verify/{verify}"), json!({}))
+            .await;
         assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
-        let invite = self.link_token(&self.last_mail_to(b_email).expect("invitation mail"), "join");
+        let invite = self.link_token(
+            &self.last_mail_to(b_email).expect("invitation mail"),
+            "join",
+        );
         let (status, body) = self
             .post_json(
                 &format!("/api/v1/invitations/{invite}/accept"),
@@ -313,10 +339,14 @@ impl TestApp {
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         let b_pid = body["participant_id"].as_str().unwrap().to_string();
-        let (status, a) = self.login(&api(), a_email, "alex's own long passphrase", None).await;
+        let (status, a) = self
+            .login(&api(), a_email, "alex's own long passphrase", None)
+            .await;
         assert_eq!(status, StatusCode::OK, "{a}");
         assert_eq!(a["required"], json!([]), "{a}");
-        let (status, b) = self.login(&api(), b_email, "bo's very own passphrase", None).await;
+        let (status, b) = self
+            .login(&api(), b_email, "bo's very own passphrase", None)
+            .await;
         assert_eq!(status, StatusCode::OK, "{b}");
         Pair {
             duo_id,
@@ -334,14 +364,25 @@ impl TestApp {
     }
 
     pub async fn put_bearer(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-        let r = api().put(self.url(path)).bearer_auth(token).json(&body).send().await.unwrap();
+        let r = api()
+            .put(self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         let status = r.status();
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
     /// Every response body text a caller gets for `path`, for leak checks.
     pub async fn raw_bearer(&self, token: &str, path: &str) -> (StatusCode, String) {
-        let r = api().get(self.url(path)).bearer_auth(token).send().await.unwrap();
+        let r = api()
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
         let status = r.status();
         (status, r.text().await.unwrap_or_default())
     }
