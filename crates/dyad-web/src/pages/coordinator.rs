@@ -135,6 +135,7 @@ pub struct Person {
     pub id: String,
     pub name: String,
     pub messages: bool,
+    pub intake: bool,
 }
 
 pub struct Choice {
@@ -314,6 +315,12 @@ async fn duo_page_for(
                 &actor,
                 Action::Read,
                 &Resource::owned(ResourceKind::Messages, &ctx.scope, &p.id),
+            )
+            .is_allowed(),
+            intake: policy::can(
+                &actor,
+                Action::Read,
+                &Resource::owned(ResourceKind::Intake, &ctx.scope, &p.id),
             )
             .is_allowed(),
         })

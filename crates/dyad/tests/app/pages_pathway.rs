@@ -266,6 +266,10 @@ async fn a_pair_signs_up_joins_and_a_coordinator_assigns_the_team() {
     let (status, home) = get(&b, &app, "/home").await;
     assert_eq!(status, StatusCode::OK, "{home}");
     assert!(home.contains("You are both in."), "{home}");
+    assert!(
+        home.contains("href=\"/intake\""),
+        "the intake is one step away"
+    );
     assert!(!home.contains("what happened last year"));
     let (_, home) = get(&a, &app, "/home").await;
     assert!(home.contains("You are both in."), "{home}");
