@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes().0)
         .merge(assets::routes())
         .merge(middleware::operational_routes())
+        .fallback(|| async { error::AppError::NotFound })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::csrf_guard,
@@ -63,6 +64,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::load_session,
         ))
+        // Outside the CSRF guard, so its refusals also reach people as a page.
+        .layer(axum::middleware::from_fn(middleware::html_errors))
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
         .layer(axum::middleware::from_fn(middleware::observe))

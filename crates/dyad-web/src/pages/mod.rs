@@ -70,9 +70,7 @@ fn table() -> (Router<AppState>, Vec<&'static str>) {
 }
 
 pub fn routes() -> Router<AppState> {
-    table()
-        .0
-        .layer(axum::middleware::from_fn(crate::middleware::html_errors))
+    table().0
 }
 
 pub fn route_paths() -> Vec<&'static str> {

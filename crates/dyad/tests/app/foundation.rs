@@ -17,7 +17,7 @@ async fn home_page_renders_with_security_headers() {
     assert!(csp.contains("default-src 'self'"));
     assert!(csp.contains("frame-ancestors 'none'"));
     assert_eq!(h["x-content-type-options"], "nosniff");
-    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert_eq!(h["referrer-policy"], "same-origin");
     assert_eq!(h["x-frame-options"], "DENY");
     assert_eq!(h["cache-control"], "no-store");
     assert!(h.contains_key("x-operation-id"));
@@ -93,6 +93,23 @@ async fn unknown_pages_get_a_readable_error_page_with_operation_id() {
             .unwrap()
             .starts_with("/login")
     );
+}
+
+#[tokio::test]
+async fn an_unknown_address_gets_a_page_and_an_unknown_api_path_a_problem() {
+    let app = spawn_app().await;
+    let r = api().get(app.url("/no-such-page")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<main id=\"main\""), "{html}");
+    assert!(html.contains("Back to the start page"));
+    let r = api()
+        .get(app.url("/api/v1/no-such-thing"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
 }
 
 #[tokio::test]
