@@ -6,8 +6,10 @@ mod admin;
 mod coordinator;
 mod info;
 mod intake;
+mod preparation;
 mod participant;
 mod public;
+mod screening;
 mod signup;
 
 use askama::Template;
@@ -64,9 +66,12 @@ fn table() -> (Router<AppState>, Vec<&'static str>) {
             "/duos/{id}/team" => post(coordinator::team_submit),
             "/duos/{id}/break-glass" => post(coordinator::break_glass_submit),
     };
-    let (intake_pages, intake_paths) = intake::routes();
-    paths.extend(intake_paths);
-    (pages.merge(intake_pages), paths)
+    let mut router = pages;
+    for (more, more_paths) in [intake::routes(), screening::routes(), preparation::routes()] {
+        router = router.merge(more);
+        paths.extend(more_paths);
+    }
+    (router, paths)
 }
 
 pub fn routes() -> Router<AppState> {
