@@ -24,7 +24,9 @@ pub use config::{PracticeSettings, WebConfig};
 #[macro_export]
 macro_rules! route_table {
     ($($path:literal => $handler:expr),* $(,)?) => {{
+        #[allow(unused_mut)]
         let mut router = ::axum::Router::new();
+        #[allow(unused_mut)]
         let mut paths: Vec<&'static str> = Vec::new();
         $(
             router = router.route($path, $handler);
