@@ -1856,3 +1856,94 @@ async fn audit_list(db: Db) {
 }
 
 conformance!(audit_list => audit_list_sqlite, audit_list_postgres);
+
+// --- 12. jobs -----------------------------------------------------------------------------
+
+/// Durable jobs: enqueued once per key, claimed by exactly one of several concurrent
+/// workers (as several instances would), retried with backoff, done once.
+async fn jobs_story(db: Db) {
+    use dyad_store::jobs;
+    let now = 1_000_000_000_000;
+    for i in 0..40 {
+        assert!(
+            jobs::enqueue(
+                &db,
+                "test",
+                &format!("key-{i}"),
+                &format!("{i}"),
+                now - 1,
+                now
+            )
+            .await
+            .unwrap()
+        );
+    }
+    assert!(
+        !jobs::enqueue(&db, "test", "key-0", "again", now, now)
+            .await
+            .unwrap(),
+        "one job per key"
+    );
+    // Four workers claim at the same moment; every job goes to exactly one of them.
+    let lease = now + 60_000_000;
+    let (a, b, c, d) = tokio::join!(
+        jobs::claim(&db, "w1", now, lease, 40),
+        jobs::claim(&db, "w2", now, lease, 40),
+        jobs::claim(&db, "w3", now, lease, 40),
+        jobs::claim(&db, "w4", now, lease, 40),
+    );
+    let mut ids: Vec<String> = [a.unwrap(), b.unwrap(), c.unwrap(), d.unwrap()]
+        .into_iter()
+        .flatten()
+        .map(|j| j.id)
+        .collect();
+    let total = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(total, 40, "every due job claimed");
+    assert_eq!(ids.len(), 40, "no job claimed twice");
+    // Leased jobs are not handed out again until the lease ends.
+    assert!(
+        jobs::claim(&db, "w5", now + 1, lease, 40)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A failed job comes back after its backoff, not before.
+    let job = jobs::claim(&db, "w6", lease + 1, lease + 60_000_000, 1)
+        .await
+        .unwrap()
+        .remove(0);
+    jobs::retry_later(&db, &job.id, job.attempts, "smtp down", lease + 1)
+        .await
+        .unwrap();
+    assert!(
+        jobs::claim(&db, "w7", lease + 2, lease + 120_000_000, 40)
+            .await
+            .unwrap()
+            .iter()
+            .all(|j| j.id != job.id)
+    );
+    // Completion counts once, and only for the worker holding the lease.
+    let later = lease + 10 * 60_000_000;
+    let again = jobs::claim(&db, "w8", later, later + 60_000_000, 40)
+        .await
+        .unwrap();
+    let first = &again[0];
+    assert!(
+        !jobs::complete(&db, &first.id, "someone-else", later)
+            .await
+            .unwrap()
+    );
+    assert!(jobs::complete(&db, &first.id, "w8", later).await.unwrap());
+    assert!(!jobs::complete(&db, &first.id, "w8", later).await.unwrap());
+    let done = jobs::all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|(_, _, d)| *d)
+        .count();
+    assert_eq!(done, 1);
+}
+
+conformance!(jobs_story => jobs_sqlite, jobs_postgres);
