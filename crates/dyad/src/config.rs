@@ -52,6 +52,9 @@ pub struct Settings {
     pub crisis_contacts: Vec<String>,
     pub max_body_kb: usize,
     pub db_max_connections: u32,
+    /// Definition files of licensed instruments (C-SSRS, CSI, HITS, …) a site holds a
+    /// licence for; see knowledge/instruments/README.md.
+    pub licensed_instruments: Vec<PathBuf>,
 }
 
 impl Default for Settings {
@@ -74,6 +77,7 @@ impl Default for Settings {
             crisis_contacts: practice.crisis_contacts,
             max_body_kb: 256,
             db_max_connections: 8,
+            licensed_instruments: Vec::new(),
         }
     }
 }

@@ -90,6 +90,19 @@ pub async fn open(settings: &Settings, clock: &dyn Clock) -> anyhow::Result<Open
     })
 }
 
+/// Reads the licensed instrument files and builds the intake form with them.
+pub fn intake_form(settings: &Settings) -> anyhow::Result<dyad_core::forms::Form> {
+    let mut texts = Vec::new();
+    for path in &settings.licensed_instruments {
+        texts
+            .push(std::fs::read_to_string(path).with_context(|| {
+                format!("reading the instrument definition {}", path.display())
+            })?);
+    }
+    dyad_web::api::intake::form_with_instruments(&texts)
+        .map_err(|e| anyhow::anyhow!("instrument definitions: {e}"))
+}
+
 /// Connects to the configured database; only the default SQLite file may be created.
 pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
     let (url, is_default) = settings.database();

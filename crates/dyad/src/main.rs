@@ -138,6 +138,14 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<std::proces
         }
         Command::CheckConfig => {
             print!("{}", settings.redacted());
+            let form = dyad::intake_form(&settings)?;
+            println!("intake form version {}", form.version);
+            for def in form.instruments().iter() {
+                println!(
+                    "instrument {} ({}), version {}",
+                    def.id, def.short_name, def.version
+                );
+            }
             let key = settings.master_key_path();
             if key.exists() {
                 MasterKey::load(&key)?;
@@ -273,6 +281,8 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<std::proces
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let form = dyad::intake_form(&settings)?;
+    dyad_web::api::intake::install_form(form);
     let opened = dyad::open(&settings, clock.as_ref()).await?;
     let state = dyad::app_state(&settings, &opened, clock)?;
     let listener = tokio::net::TcpListener::bind(&settings.listen)

@@ -26,13 +26,34 @@ use crate::duo::{self, DuoContext};
 use crate::error::{AppError, AppResult, FieldError, Json, Problem};
 use crate::state::AppState;
 
-/// The intake form in use: the shipped definition (with any licensed instruments a site
-/// loads added later).
+static FORM: OnceLock<Form> = OnceLock::new();
+
+/// Installs the intake form for this process (the shipped one plus any licensed instruments
+/// the site loads); called once at start, before serving. Returns false when a form was
+/// already in use.
+pub fn install_form(form: Form) -> bool {
+    FORM.set(form).is_ok()
+}
+
+/// Builds the shipped form with the licensed instrument definitions a site provides.
+pub fn form_with_instruments(files: &[String]) -> Result<Form, String> {
+    let texts: Vec<&str> = files.iter().map(String::as_str).collect();
+    let instruments =
+        dyad_core::instruments::Instruments::shipped_with(&texts).map_err(|e| e.to_string())?;
+    Form::shipped_with(instruments).map_err(|e| e.to_string())
+}
+
+/// The intake form in use: the shipped definition unless the binary installed another.
 pub fn form() -> AppResult<&'static Form> {
-    static FORM: OnceLock<Option<Form>> = OnceLock::new();
-    FORM.get_or_init(|| Form::shipped().ok())
-        .as_ref()
-        .ok_or_else(|| AppError::Internal("the intake form definition does not load".into()))
+    if let Some(form) = FORM.get() {
+        return Ok(form);
+    }
+    let shipped = Form::shipped().map_err(|e| {
+        AppError::Internal(format!("the intake form definition does not load: {e}"))
+    })?;
+    let _ = FORM.set(shipped);
+    FORM.get()
+        .ok_or_else(|| AppError::Internal("the intake form is not available".into()))
 }
 
 pub fn working_place(participant_id: &str) -> Place<'_> {

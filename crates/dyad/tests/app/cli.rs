@@ -410,3 +410,58 @@ fn replace_db(url: &str, name: &str) -> String {
     let (base, _) = url.rsplit_once('/').unwrap();
     format!("{base}/{name}")
 }
+
+const FICTIONAL_INSTRUMENT: &str = r#"
+id = "fci3"
+short_name = "FCI-3"
+name = "Fictional Closeness Index (test only)"
+version = "2"
+licence = "Fictional instrument written for tests."
+source = "dyad test suite"
+evidence = "site"
+instructions = "Think about the past month."
+options = [{ value = 0, label = "No" }, { value = 1, label = "Yes" }]
+
+[[items]]
+text = "We laugh together."
+[[items]]
+text = "I feel heard."
+"#;
+
+/// A site with a licence points dyad at its definition file; the intake then asks it.
+#[tokio::test]
+async fn a_licensed_instrument_definition_is_loaded_from_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fci3.toml");
+    std::fs::write(&file, FICTIONAL_INSTRUMENT).unwrap();
+    let list = format!("[\"{}\"]", file.display());
+    let out = dyad(
+        &dir.path().join("data"),
+        &[("DYAD_LICENSED_INSTRUMENTS", &list)],
+    )
+    .arg("check-config")
+    .output()
+    .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("instrument fci3 (FCI-3), version 2"),
+        "{text}"
+    );
+    assert!(text.contains("intake form version 1+fci3.2"), "{text}");
+    // A broken file stops the start with a clear message.
+    std::fs::write(&file, "id = ").unwrap();
+    let out = dyad(
+        &dir.path().join("data"),
+        &[("DYAD_LICENSED_INSTRUMENTS", &list)],
+    )
+    .arg("check-config")
+    .output()
+    .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("instrument definitions"));
+}
