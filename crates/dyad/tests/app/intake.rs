@@ -385,14 +385,26 @@ async fn medication_names_get_suggestions() {
 #[tokio::test]
 async fn a_participant_sees_who_read_their_record_and_the_partner_does_not() {
     let app = spawn_app().await;
-    let pair = app.signed_up_pair("alex@example.org", "bo@example.org").await;
+    let pair = app
+        .signed_up_pair("alex@example.org", "bo@example.org")
+        .await;
     let (_, clinician, _) = with_team(&app, &pair).await;
     fill_and_submit(&app, &pair.a_token, complete_answers("LOG-A")).await;
-    let (status, _) = app.get_bearer(&clinician, &format!("/api/v1/participants/{}/intake", pair.a_pid)).await;
+    let (status, _) = app
+        .get_bearer(
+            &clinician,
+            &format!("/api/v1/participants/{}/intake", pair.a_pid),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     let (status, log) = app.get_bearer(&pair.a_token, "/api/v1/me/access-log").await;
     assert_eq!(status, StatusCode::OK, "{log}");
-    let reads: Vec<&Value> = log.as_array().unwrap().iter().filter(|e| e["what"] == "intake" && e["who"] == "Mira").collect();
+    let reads: Vec<&Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["what"] == "intake" && e["who"] == "Mira")
+        .collect();
     assert_eq!(reads.len(), 1, "{log}");
     assert_eq!(reads[0]["role"], "clinician");
     assert_eq!(reads[0]["break_glass"], false);
@@ -404,11 +416,22 @@ async fn a_participant_sees_who_read_their_record_and_the_partner_does_not() {
     let page = crate::helpers::browser();
     let r = page
         .post(app.url("/login"))
-        .form(&[("email", "alex@example.org"), ("password", "alex's own long passphrase"), ("next", "/me/access-log")])
+        .form(&[
+            ("email", "alex@example.org"),
+            ("password", "alex's own long passphrase"),
+            ("next", "/me/access-log"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let html = page.get(app.url("/me/access-log")).send().await.unwrap().text().await.unwrap();
+    let html = page
+        .get(app.url("/me/access-log"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("Mira (clinician)"), "{html}");
 }
