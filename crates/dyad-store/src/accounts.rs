@@ -540,6 +540,32 @@ pub async fn clear_failures(db: &Db, key: &str) -> StoreResult<()> {
     Ok(())
 }
 
+/// Counts one use of `key` in a fixed window and says whether it is still within `max`.
+/// Used for sign-ups per address and for mails a person can trigger (resends), so nobody
+/// can turn dyad into a mail cannon. Shares the throttle table, so every instance counts
+/// together.
+pub async fn take_rate(
+    db: &Db,
+    key: &str,
+    now: i64,
+    window_micros: i64,
+    max: i64,
+) -> StoreResult<bool> {
+    let count: i64 = sqlx::query_scalar(
+        "INSERT INTO login_throttle (throttle_key, failures, last_failure, blocked_until) VALUES ($1, 1, $2, 0) \
+         ON CONFLICT (throttle_key) DO UPDATE SET \
+         failures = CASE WHEN login_throttle.last_failure + $3 <= $2 THEN 1 ELSE login_throttle.failures + 1 END, \
+         last_failure = CASE WHEN login_throttle.last_failure + $3 <= $2 THEN $2 ELSE login_throttle.last_failure END \
+         RETURNING failures",
+    )
+    .bind(key)
+    .bind(now)
+    .bind(window_micros)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(count <= max)
+}
+
 // --- break-glass --------------------------------------------------------------------------
 
 #[derive(Debug, Clone, serde::Serialize)]

@@ -26,6 +26,10 @@ pub const INVITATION_PURPOSE: &str = "invitation";
 pub const VERIFY_PURPOSE: &str = "verify_email";
 pub const MAX_NAME: usize = 200;
 pub const MAX_MOTIVATION: usize = 5000;
+/// Sign-ups accepted from one address per hour.
+pub const SIGNUPS_PER_HOUR: i64 = 10;
+/// Mails one person can cause per kind (verification, invitation) per day.
+pub const RESENDS_PER_DAY: i64 = 5;
 
 #[derive(Debug, Clone, Deserialize, ToSchema, Default)]
 pub struct PartnerInvite {
@@ -170,7 +174,26 @@ fn days(micros_days: i64) -> i64 {
 }
 
 /// Shared by the page and the API.
-pub async fn apply_signup(state: &AppState, req: &SignupRequest, lang: &str) -> AppResult<Joined> {
+pub async fn apply_signup(
+    state: &AppState,
+    req: &SignupRequest,
+    lang: &str,
+    client: &str,
+) -> AppResult<Joined> {
+    let hour = 3600 * 1_000_000;
+    if !accounts::take_rate(
+        &state.db,
+        &format!("signup:{client}"),
+        state.now(),
+        hour,
+        SIGNUPS_PER_HOUR,
+    )
+    .await?
+    {
+        return Err(AppError::RateLimited {
+            retry_after_secs: 3600,
+        });
+    }
     let errors = validate_signup(req);
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
@@ -280,6 +303,19 @@ pub async fn send_verification(state: &AppState, user_id: &str) -> AppResult<()>
     let user = accounts::user_by_id(&state.db, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    if !accounts::take_rate(
+        &state.db,
+        &format!("verify-mail:{user_id}"),
+        state.now(),
+        days(1),
+        RESENDS_PER_DAY,
+    )
+    .await?
+    {
+        return Err(AppError::RateLimited {
+            retry_after_secs: 3600,
+        });
+    }
     let now = state.now();
     let token = secrets::random_token();
     accounts::revoke_tokens(&state.db, VERIFY_PURPOSE, user_id, now).await?;
@@ -356,9 +392,10 @@ async fn send_invitation(
     responses((status = 201, body = Joined), (status = 422, body = Problem)))]
 pub async fn signup(
     State(state): State<AppState>,
+    crate::auth::ClientAddr(client): crate::auth::ClientAddr,
     Json(body): Json<SignupRequest>,
 ) -> AppResult<(StatusCode, Json<Joined>)> {
-    let joined = apply_signup(&state, &body, "en").await?;
+    let joined = apply_signup(&state, &body, "en", &client).await?;
     Ok((StatusCode::CREATED, Json(joined)))
 }
 
@@ -741,6 +778,19 @@ pub async fn apply_resend(state: &AppState, auth: &Authenticated) -> AppResult<(
         ));
     }
     let now = state.now();
+    if !accounts::take_rate(
+        &state.db,
+        &format!("invite-mail:{}", inv.id),
+        now,
+        days(1),
+        RESENDS_PER_DAY,
+    )
+    .await?
+    {
+        return Err(AppError::RateLimited {
+            retry_after_secs: 3600,
+        });
+    }
     let token = secrets::random_token();
     duos::renew_invitation(
         &state.db,

@@ -176,6 +176,7 @@ pub async fn signup_submit(
     State(state): State<AppState>,
     Lang(tr): Lang,
     auth: MaybeAuth,
+    crate::auth::ClientAddr(client): crate::auth::ClientAddr,
     body: Bytes,
 ) -> AppResult<Response> {
     let pairs = form_pairs(&body);
@@ -204,7 +205,7 @@ pub async fn signup_submit(
         accept_documents: v.accept,
         research_consent: Some(v.research),
     };
-    match apply_signup(&state, &req, tr.lang()).await {
+    match apply_signup(&state, &req, tr.lang(), &client).await {
         Ok(joined) => sign_in_participant(&state, &joined.participant_id, auth_of(&auth)).await,
         Err(e) => {
             let f = FormErrors::new(page_errors(e)?);

@@ -101,6 +101,36 @@ pub fn totp_code(secret_base32: &str, at_secs: i64) -> String {
 }
 
 impl TestApp {
+    /// Another instance of the same installation (same database, key, mail outbox and
+    /// clock), on its own port, as a second app server behind a load balancer would be.
+    pub async fn second_instance(&self) -> TestApp {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let opened = dyad::open(&self.settings, self.clock.as_ref())
+            .await
+            .unwrap();
+        let state = dyad::app_state(
+            &self.settings,
+            &opened,
+            self.clock.clone() as Arc<dyn Clock>,
+        )
+        .unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(dyad::serve(state.clone(), listener, async move {
+            let _ = rx.await;
+        }));
+        TestApp {
+            base: format!("http://{addr}"),
+            _dir: tempfile::tempdir().unwrap(),
+            clock: self.clock.clone(),
+            settings: self.settings.clone(),
+            admin_email: self.admin_email.clone(),
+            admin_password: self.admin_password.clone(),
+            state,
+            shutdown: Some(tx),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -825,3 +825,70 @@ async fn break_glass_needs_a_reason_expires_and_is_flagged() {
     .unwrap();
     assert!(users.is_empty());
 }
+
+#[tokio::test]
+async fn sign_ups_and_resends_are_rate_limited() {
+    let app = spawn_app().await;
+    for i in 0..10 {
+        let (status, body) = app
+            .post_json(
+                "/api/v1/signup",
+                signup_body(&format!("p{i}@example.org"), &format!("q{i}@example.org")),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let before = user_count(&app).await;
+    let (status, body) = app
+        .post_json(
+            "/api/v1/signup",
+            signup_body("late@example.org", "later@example.org"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(
+        user_count(&app).await,
+        before,
+        "nothing half-written after a refusal"
+    );
+    assert!(app.last_mail_to("later@example.org").is_none());
+    // An hour later sign-ups are open again.
+    app.advance_secs(3601);
+    assert_eq!(
+        app.post_json(
+            "/api/v1/signup",
+            signup_body("late@example.org", "later@example.org")
+        )
+        .await
+        .0,
+        StatusCode::CREATED
+    );
+
+    // The inviter may resend a handful of times a day, not more.
+    let verify = app.link_token(&app.last_mail_to("late@example.org").unwrap(), "verify");
+    app.post_json(&format!("/api/v1/verify/{verify}"), json!({}))
+        .await;
+    let (_, a) = app
+        .login(
+            &crate::helpers::api(),
+            "late@example.org",
+            "alex's own long passphrase",
+            None,
+        )
+        .await;
+    let a = a["token"].as_str().unwrap().to_string();
+    for _ in 0..5 {
+        assert_eq!(
+            app.post_bearer(&a, "/api/v1/me/invitation/resend", json!({}))
+                .await
+                .0,
+            StatusCode::NO_CONTENT
+        );
+    }
+    assert_eq!(
+        app.post_bearer(&a, "/api/v1/me/invitation/resend", json!({}))
+            .await
+            .0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}

@@ -453,3 +453,75 @@ async fn readiness_lists_each_gate_and_participants_see_only_their_own_todos() {
         .collect();
     assert!(open.is_empty(), "every gate met: {open:?}");
 }
+
+/// Two dyad instances against one PostgreSQL database: a session opened on one works on
+/// the other, and a due reminder is sent once although both run their job loops.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_on_postgres_share_sessions_and_send_a_reminder_once() {
+    let Ok(admin_url) = std::env::var("DYAD_TEST_DATABASE_URL") else {
+        eprintln!("DYAD_TEST_DATABASE_URL not set: PostgreSQL part not run");
+        return;
+    };
+    let admin_db = dyad_store::Db::connect(&admin_url, &dyad_store::DbOptions::default())
+        .await
+        .expect("DYAD_TEST_DATABASE_URL is set but PostgreSQL does not answer");
+    let name = format!(
+        "dyad_jobs_{}",
+        dyad_store::secrets::random_token()
+            .to_lowercase()
+            .replace(['-', '_'], "")
+            .get(..16)
+            .unwrap_or("x")
+            .to_string()
+    );
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&admin_db.pool)
+        .await
+        .unwrap();
+    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+    let app = crate::helpers::spawn_app_with(|s| s.database_url = Some(url.clone())).await;
+    // The second instance: same database, same key, its own listener and job loop.
+    let second = app.second_instance().await;
+
+    let pair = app
+        .signed_up_pair("alex@example.org", "bo@example.org")
+        .await;
+    let (status, _) = second.get_bearer(&pair.a_token, "/api/v1/me").await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a session from instance 1 works on instance 2"
+    );
+    let (_, _, facilitator) = in_preparation(&app, &pair).await;
+    let start = (app.clock_now() + jiff::SignedDuration::from_hours(30)).to_string();
+    let (status, body) = second
+        .post_bearer(
+            &facilitator,
+            &format!("/api/v1/duos/{}/meetings", pair.duo_id),
+            json!({"kind": "preparation", "with": "joint", "starts_at": start, "minutes": 60}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    app.advance_secs(7 * 3600);
+    for _ in 0..3 {
+        let (a, b) = tokio::join!(
+            dyad_web::jobs::run_due(&app.state, "instance-1"),
+            dyad_web::jobs::run_due(&second.state, "instance-2")
+        );
+        a.unwrap();
+        b.unwrap();
+    }
+    assert_eq!(
+        count_mails(&app, "bo@example.org", "Reminder"),
+        1,
+        "one reminder, not two"
+    );
+    drop(second);
+    drop(app);
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE {name} WITH (FORCE)"
+    )))
+    .execute(&admin_db.pool)
+    .await
+    .unwrap();
+}
