@@ -465,3 +465,122 @@ async fn a_licensed_instrument_definition_is_loaded_from_a_file() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("instrument definitions"));
 }
+
+fn newest_mail_to(data: &Path, to: &str) -> String {
+    let mut mails: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(data.join("outbox"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            Some((
+                e.metadata().ok()?.modified().ok()?,
+                std::fs::read_to_string(e.path()).ok()?,
+            ))
+        })
+        .filter(|(_, t)| t.contains(&format!("To: {to}")))
+        .collect();
+    mails.sort_by_key(|(m, _)| *m);
+    mails.pop().map(|(_, t)| t).expect("a mail")
+}
+
+fn token_after(mail: &str, marker: &str) -> String {
+    let start = mail.find(marker).expect("link") + marker.len();
+    mail[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+/// `dyad keys rotate` re-wraps every data key: sealed data written before opens after, and
+/// the old key file alone no longer opens anything.
+#[tokio::test]
+async fn keys_rotate_keeps_sealed_data_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let run = start(&data, &[]);
+    let base = format!("http://127.0.0.1:{}", run.port);
+    let client = reqwest::Client::new();
+    let r = client
+        .post(format!("{base}/api/v1/signup"))
+        .json(&serde_json::json!({"name": "Alex", "email": "alex@example.org", "password": "alex's own long passphrase", "relationship": "couple",
+            "motivation": "mine", "partner": {"name": "Bo", "email": "bo@example.org"}, "age_confirmed": true, "accept_documents": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let verify = token_after(&newest_mail_to(&data, "alex@example.org"), "/verify/");
+    client
+        .post(format!("{base}/api/v1/verify/{verify}"))
+        .send()
+        .await
+        .unwrap();
+    let login = |port: u16| {
+        let client = client.clone();
+        async move {
+            let r = client
+                .post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
+                .json(&serde_json::json!({"email": "alex@example.org", "password": "alex's own long passphrase"}))
+                .send()
+                .await
+                .unwrap();
+            r.json::<serde_json::Value>().await.unwrap()["token"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let token = login(run.port).await;
+    let r = client
+        .post(format!("{base}/api/v1/me/messages"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"text": "sealed before rotation"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    drop(run);
+
+    let old_key = std::fs::read_to_string(data.join("master.key")).unwrap();
+    let out = dyad(&data, &[]).args(["keys", "rotate"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("re-wrapped"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let new_key = std::fs::read_to_string(data.join("master.key")).unwrap();
+    assert_ne!(old_key, new_key);
+
+    let run = start(&data, &[]);
+    let token = login(run.port).await;
+    let thread: serde_json::Value = client
+        .get(format!("http://127.0.0.1:{}/api/v1/me/messages", run.port))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(thread[0]["text"], "sealed before rotation");
+    drop(run);
+
+    // The old key alone opens nothing any more.
+    std::fs::write(data.join("master.key"), old_key).unwrap();
+    let run = start(&data, &[]);
+    let token = login(run.port).await;
+    let r = client
+        .get(format!("http://127.0.0.1:{}/api/v1/me/messages", run.port))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "data keys no longer unwrap with the old master key"
+    );
+}
