@@ -8,5 +8,6 @@ pub mod forms;
 pub mod instruments;
 pub mod pathway;
 pub mod policy;
+pub mod protocol;
 pub mod screening;
 pub mod time;
