@@ -135,7 +135,7 @@ impl Protocol {
                     .any(|(m, v)| *m == l.measure && v.is_finite() && *v > l.above)
             })
             .collect();
-        out.sort_by(|a, b| b.severity.is_some().cmp(&a.severity.is_some()));
+        out.sort_by_key(|l| std::cmp::Reverse(l.severity.is_some()));
         out
     }
 }
