@@ -175,6 +175,8 @@ struct DuoPage {
     can_assign: bool,
     facilitators: Vec<Choice>,
     clinicians: Vec<Choice>,
+    /// The screening review, for those the policy lets read the findings.
+    can_read_screening: bool,
     /// Emergency access, for staff outside the team who may ask for it.
     can_break_glass: bool,
     break_glass_active: bool,
@@ -355,6 +357,12 @@ async fn duo_page_for(
             can_assign,
             facilitators,
             clinicians,
+            can_read_screening: policy::can(
+                &actor,
+                Action::Read,
+                &Resource::duo(ResourceKind::ScreeningFindings, &ctx.scope),
+            )
+            .is_allowed(),
             can_break_glass: !on_team && policy::can_request_break_glass(&actor),
             break_glass_active: decision == policy::Decision::AllowBreakGlass,
             reason,

@@ -16,6 +16,7 @@ use crate::access;
 use crate::api::documents::{DocumentView, apply_accept_documents, my_documents_of};
 use crate::api::duos::apply_withdraw;
 use crate::api::messages::{self, MessageView};
+use crate::api::screening::own_outcome;
 use crate::api::signup::{InvitationStatus, apply_cancel, apply_resend, invitation_status_of};
 use crate::auth::{Authenticated, Lang, Pending, SignedIn};
 use crate::duo;
@@ -66,6 +67,8 @@ struct HomePage {
     can_stop: bool,
     pending_documents: bool,
     message: Option<String>,
+    /// The neutral screening outcome, the same words for both participants.
+    outcome: Option<String>,
 }
 
 /// The participant's home; `message` is a confirmation to show on top.
@@ -112,6 +115,22 @@ pub async fn home_with(
         .unwrap_or_default();
     let pending_documents = !my_documents_of(state, auth).await?.pending.is_empty();
     let partner = ctx.partner_of(&pid).map(|p| p.name.clone());
+    // While screening and right after it: only the neutral outcome, never who caused it.
+    let decided = ctx.duo.format.is_some();
+    let outcome = match phase {
+        Phase::Screening => true,
+        Phase::Preparation | Phase::Declined => decided,
+        _ => false,
+    };
+    let outcome = if outcome {
+        let o = own_outcome(state, auth).await?;
+        Some(tr.t(&format!(
+            "screening-outcome-{}",
+            o.outcome.replace('_', "-")
+        )))
+    } else {
+        None
+    };
     render(&HomePage {
         welcome: tr.ta("dashboard-welcome", &[("name", &auth.user.name)]),
         now: tr.t(&format!("phase-now-{stage}")),
@@ -125,6 +144,7 @@ pub async fn home_with(
         can_stop: !phase.is_terminal(),
         pending_documents,
         message,
+        outcome,
     })
 }
 

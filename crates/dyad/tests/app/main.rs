@@ -11,4 +11,5 @@ mod pages_pathway;
 mod pathway;
 mod preparation;
 mod screening;
+mod screening_pages;
 mod wall;
