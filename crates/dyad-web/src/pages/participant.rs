@@ -69,6 +69,10 @@ struct HomePage {
     message: Option<String>,
     /// The neutral screening outcome, the same words for both participants.
     outcome: Option<String>,
+    /// From preparation on: the duo (for the agreement link) and the participant's own
+    /// open to-dos, never the partner's.
+    prep_duo: Option<String>,
+    todos: Vec<String>,
 }
 
 /// The participant's home; `message` is a confirmation to show on top.
@@ -131,6 +135,8 @@ pub async fn home_with(
     } else {
         None
     };
+    let (prep_duo, todos) =
+        super::preparation::home_preparation(state, &tr, auth, &ctx.duo.id, phase).await?;
     render(&HomePage {
         welcome: tr.ta("dashboard-welcome", &[("name", &auth.user.name)]),
         now: tr.t(&format!("phase-now-{stage}")),
@@ -145,6 +151,8 @@ pub async fn home_with(
         pending_documents,
         message,
         outcome,
+        prep_duo,
+        todos,
     })
 }
 

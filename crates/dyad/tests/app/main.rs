@@ -10,6 +10,7 @@ mod intake_pages;
 mod pages_pathway;
 mod pathway;
 mod preparation;
+mod preparation_pages;
 mod screening;
 mod screening_pages;
 mod wall;

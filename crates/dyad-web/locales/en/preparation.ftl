@@ -1,0 +1,211 @@
+# Preparation: meetings, the duo agreement, consents and readiness.
+
+prep-back-home = Back to your home page
+prep-back-to-duo = Back to the duo
+prep-time-utc = { $time } UTC
+prep-staff-other = another staff member
+prep-minutes-suffix = minutes
+prep-link-meetings = Meetings
+prep-link-agreement = The duo agreement
+prep-link-readiness = Readiness for the session
+prep-link-consents = My consents
+prep-link-my-meetings = My meetings
+
+## Saved messages
+
+prep-saved-scheduled = The meeting is planned. Everyone taking part gets an invitation by email.
+prep-saved-held = The meeting is marked as held.
+prep-saved-agreement = Saved as a new version. Signatures on the earlier version no longer count, so everyone signs again.
+prep-saved-signed = Your signature is recorded.
+prep-saved-withdrawn = Withdrawn. This took effect straight away.
+prep-saved-checklist = The checklist is updated.
+prep-saved-washout = The washout is confirmed.
+
+## Meetings
+
+prep-meetings-title = Meetings
+prep-meetings-list = Planned and past meetings
+prep-meetings-none = No meetings yet.
+prep-kind-preparation = Preparation meeting
+prep-kind-integration = Integration meeting
+prep-with-joint = Together, with both
+prep-with-you = Just you
+prep-with-one = Only with { $name }
+prep-with-only = Only with
+prep-video-link = Join by video
+prep-meeting-held = Held
+prep-meeting-not-held = Not held yet
+prep-meeting-past = This time has passed.
+prep-held-note = Short note (optional)
+prep-held-note-hint = A few words for the team. Participants do not see it.
+prep-held-submit = Mark as held
+prep-schedule-title = Plan a meeting
+prep-schedule-intro = Everyone taking part gets an invitation by email with a calendar file, and a reminder the day before.
+prep-field-kind = Kind of meeting
+prep-field-with = Who takes part
+prep-field-starts-at = Date and start time
+prep-field-starts-at-hint = In UTC (not local time). A time in the past records a meeting that already took place.
+prep-field-minutes = Length in minutes
+prep-field-minutes-hint = From 15 to 480 minutes.
+prep-field-video = Video link (optional)
+prep-field-video-hint = Starts with https://
+prep-field-staff = Staff taking part
+prep-field-staff-hint = Nobody can be booked for two meetings at the same time. With nobody ticked, you take part yourself.
+prep-schedule-submit = Plan the meeting
+prep-error-starts-at = Choose a date and a start time.
+prep-error-minutes = Give the length in minutes, from 15 to 480.
+prep-my-meetings-title = My meetings
+prep-my-meetings-intro = Your meetings with the care team: the ones together and the ones just for you. Times are in UTC.
+prep-my-meetings-none = No meetings are planned yet. Your facilitator will be in touch.
+
+## The agreement
+
+prep-agreement-title = The duo agreement
+prep-agreement-intro = How the two of you want to be together on the session day. Each of you writes your own intention, your own choices about touch, and what the team may share. The rest you agree on together.
+prep-agreement-state = Where it stands
+prep-agreement-empty = Nothing has been written yet.
+prep-agreement-version = Version
+prep-agreement-in-effect = In effect: both of you signed and a facilitator countersigned.
+prep-agreement-not-in-effect = Not in effect yet.
+prep-signatures = Signatures on this version
+prep-signatures-none = Nobody has signed this version yet.
+prep-signatures-rule = The agreement takes effect when both of you have signed this version and a facilitator has countersigned it. Any change makes a new version, and everyone signs again.
+prep-signer-participant = participant
+prep-signer-facilitator = facilitator, countersigned
+prep-missing-title = Still to write
+prep-missing-intro = Signing needs every part filled in.
+prep-sign-intro = Sign when you have read everything and agree with it.
+prep-sign-submit = Sign
+prep-countersign-intro = Countersign when both have signed and you agree with the plan.
+prep-countersign-submit = Countersign
+prep-signed-by-you = You have signed this version.
+prep-diff-title = What changed
+prep-diff-intro = The differences from the previous version.
+prep-diff-section = Part
+prep-diff-change = Change
+prep-diff-before = Before
+prep-diff-after = Now
+prep-change-added = added
+prep-change-removed = removed
+prep-change-changed = changed
+prep-own-entries-title = Each person's own parts
+prep-own-entries-you = Your own parts
+prep-shared-title = What you agree on together
+prep-not-written = Not written yet
+prep-sharing-nothing = Nothing
+prep-touch-none = No touch
+prep-touch-kind-hand = Holding hands
+prep-touch-kind-shoulder = A hand on the shoulder
+prep-touch-kind-hug = A hug
+prep-touch-kind-holding = Being held
+prep-touch-from-from_partner = Touch from the partner
+prep-touch-from-from_facilitator = Touch from a facilitator
+prep-section-intentions = Intention
+prep-section-boundaries = Boundaries
+prep-section-touch = Touch
+prep-section-proximity = Physical closeness
+prep-section-sharing = What the team may share with the partner afterwards
+prep-section-music = Music or silence
+prep-section-time_outs = Stepping away for a moment
+prep-section-talking = Talking or quiet
+prep-section-shared_vs_own = Sharing the experience or staying with your own
+prep-section-difficult_moments = A plan for difficult moments
+prep-section-afterwards = Talking together afterwards
+prep-section-confidentiality = Confidentiality
+prep-section-boundaries-hint = Topics, words or situations to stay away from.
+prep-section-proximity-hint = How close you want to be, for example where you each lie or sit.
+prep-section-music-hint = Music, silence, or both at different times.
+prep-section-time_outs-hint = How either of you can take a pause, and how the other knows.
+prep-section-talking-hint = When you want to talk, and when you want quiet.
+prep-section-shared_vs_own-hint = How much you turn to each other, and how much each stays with their own process.
+prep-section-difficult_moments-hint = What helps when it gets hard, and who does what.
+prep-section-afterwards-hint = How and when you talk about the day together.
+prep-section-confidentiality-hint = What each of you tells the care team stays with the team unless you say otherwise here.
+prep-edit-title = Change the agreement
+prep-edit-intro = Saving makes a new version. Signatures on the current version then no longer count.
+prep-edit-yours = Your own parts
+prep-edit-yours-hint = Only you can change these. Your partner can read them in the agreement.
+prep-field-intention = Your intention
+prep-field-intention-hint = What you hope for, in your own words.
+prep-touch-never-sexual = Touch is never sexual. Nothing is ticked unless you tick it, and you can take back any consent at any moment, also during the session.
+prep-field-touch-partner = Touch you are open to from { $partner }
+prep-field-touch-facilitator = Touch you are open to from a facilitator
+prep-field-touch-none-hint = Leave all unticked for no touch.
+prep-field-sharing = What the team may share with { $partner } afterwards
+prep-field-sharing-hint = Leave empty and the team shares nothing.
+prep-edit-together = What you agree on together
+prep-edit-new-version = Saving creates a new version that everyone signs again.
+prep-edit-submit = Save as a new version
+
+## Consents
+
+prep-consents-title = My consents
+prep-consents-intro = What you agreed to in the signed agreement, and where each consent stands now.
+prep-consents-withdraw-rule = You can withdraw a consent at any moment. It takes effect at once, also during a session. Giving it again needs a new version of the agreement, signed again.
+prep-consents-item = Consent
+prep-consents-state = State
+prep-consents-since = Since
+prep-consents-action = What you can do
+prep-consents-withdraw = Withdraw
+prep-consent-state-given = Given
+prep-consent-state-withdrawn = Withdrawn
+prep-consent-state-not_given = Not given
+prep-consent-touch-from-partner = { $touch } from { $partner }
+prep-consent-touch-from-facilitator = { $touch } from a facilitator
+prep-consent-proximity = The physical closeness in the agreement
+prep-consent-sharing = The team sharing with { $partner } what you allowed
+prep-consent-research = Use of your pseudonymised data for research
+prep-withdraw-title = Withdraw this consent?
+prep-withdraw-body = This takes effect at once and the care team sees it straight away. To give it again later, the agreement needs a new version that you sign again.
+prep-withdraw-submit = Yes, withdraw it
+prep-withdraw-back = No, go back to my consents
+
+## Readiness
+
+prep-readiness-title = Readiness for the session
+prep-readiness-all-met = Every gate is met.
+prep-readiness-open-count = Gates still open:
+prep-readiness-gate = Gate
+prep-readiness-state = State
+prep-readiness-message = What it says
+prep-gate-met = Met
+prep-gate-open = Open
+prep-gate-two_participants = Two participants
+prep-gate-intake_submitted = Intake submitted
+prep-gate-screening_approved = Screening decision
+prep-gate-agreement_signed = Agreement signed
+prep-gate-agreement_countersigned = Agreement countersigned
+prep-gate-joint_prep_meeting_held = Joint preparation meeting held
+prep-gate-individual_track_completed = Individual track completed
+prep-gate-washout_confirmed = Medication washout confirmed
+prep-gate-checklist_item = Pre-session checklist
+prep-item-support_contact = A support contact
+prep-item-ride_home = A ride home
+prep-item-pregnancy_test = A pregnancy test
+prep-checklist-title = Pre-session checklist
+prep-checklist-intro = Tick an item when it is arranged, or untick it when it no longer holds.
+prep-checklist-for = For
+prep-checklist-for-both = Both together
+prep-checklist-item = Item
+prep-checklist-other = Another item
+prep-checklist-other-name = Name of the other item
+prep-checklist-other-hint = Lowercase letters, for example blood_pressure_check.
+prep-checklist-done = Done?
+prep-checklist-done-yes = Done
+prep-checklist-done-no = Not done
+prep-checklist-submit = Update the checklist
+prep-washout-title = Confirm a medication washout
+prep-washout-intro = For the clinician: confirm that a washout a finding asked for is complete.
+prep-washout-for = For
+prep-washout-submit = Confirm the washout
+
+## The participant's home
+
+prep-home-todos-title = Still to do
+prep-home-todos-none = Nothing for you to do right now.
+prep-todo-intake_submitted = Complete and send in your intake.
+prep-todo-agreement_signed = Read and sign the current duo agreement.
+prep-todo-joint_prep_meeting_held = Take part in a preparation meeting together with your partner.
+prep-todo-individual_track_completed = Take part in your own preparation meetings.
+prep-todo-checklist_item = Before the session: { $item }.
+prep-todo-integration_meeting_held = Take part in an integration meeting.

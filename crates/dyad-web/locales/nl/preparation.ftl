@@ -1,0 +1,211 @@
+# Voorbereiding: gesprekken, de duo-afspraken, toestemmingen en gereedheid.
+
+prep-back-home = Terug naar je startpagina
+prep-back-to-duo = Terug naar het duo
+prep-time-utc = { $time } UTC
+prep-staff-other = een andere medewerker
+prep-minutes-suffix = minuten
+prep-link-meetings = Gesprekken
+prep-link-agreement = De duo-afspraken
+prep-link-readiness = Gereed voor de sessie
+prep-link-consents = Mijn toestemmingen
+prep-link-my-meetings = Mijn gesprekken
+
+## Opgeslagen
+
+prep-saved-scheduled = Het gesprek is gepland. Iedereen die meedoet krijgt een uitnodiging per e-mail.
+prep-saved-held = Het gesprek staat als gehouden.
+prep-saved-agreement = Opgeslagen als nieuwe versie. Handtekeningen onder de vorige versie tellen niet meer, dus iedereen tekent opnieuw.
+prep-saved-signed = Je handtekening is vastgelegd.
+prep-saved-withdrawn = Ingetrokken. Dit geldt meteen.
+prep-saved-checklist = De checklist is bijgewerkt.
+prep-saved-washout = De afbouw is bevestigd.
+
+## Gesprekken
+
+prep-meetings-title = Gesprekken
+prep-meetings-list = Geplande en gehouden gesprekken
+prep-meetings-none = Nog geen gesprekken.
+prep-kind-preparation = Voorbereidingsgesprek
+prep-kind-integration = Integratiegesprek
+prep-with-joint = Samen, met jullie allebei
+prep-with-you = Alleen jij
+prep-with-one = Alleen met { $name }
+prep-with-only = Alleen met
+prep-video-link = Deelnemen via video
+prep-meeting-held = Gehouden
+prep-meeting-not-held = Nog niet gehouden
+prep-meeting-past = Dit tijdstip is voorbij.
+prep-held-note = Korte notitie (niet verplicht)
+prep-held-note-hint = Een paar woorden voor het team. Deelnemers zien dit niet.
+prep-held-submit = Markeer als gehouden
+prep-schedule-title = Een gesprek plannen
+prep-schedule-intro = Iedereen die meedoet krijgt een uitnodiging per e-mail met een agendabestand, en de dag ervoor een herinnering.
+prep-field-kind = Soort gesprek
+prep-field-with = Wie doet er mee
+prep-field-starts-at = Datum en begintijd
+prep-field-starts-at-hint = In UTC (niet de lokale tijd). Een tijd in het verleden legt een gesprek vast dat al is gehouden.
+prep-field-minutes = Duur in minuten
+prep-field-minutes-hint = Van 15 tot 480 minuten.
+prep-field-video = Videolink (niet verplicht)
+prep-field-video-hint = Begint met https://
+prep-field-staff = Medewerkers die meedoen
+prep-field-staff-hint = Niemand kan voor twee gesprekken tegelijk ingepland worden. Vink je niemand aan, dan doe je zelf mee.
+prep-schedule-submit = Gesprek plannen
+prep-error-starts-at = Kies een datum en een begintijd.
+prep-error-minutes = Geef de duur in minuten, van 15 tot 480.
+prep-my-meetings-title = Mijn gesprekken
+prep-my-meetings-intro = Je gesprekken met het zorgteam: de gesprekken samen en de gesprekken alleen voor jou. Tijden staan in UTC.
+prep-my-meetings-none = Er zijn nog geen gesprekken gepland. Je begeleider neemt contact met je op.
+
+## De afspraken
+
+prep-agreement-title = De duo-afspraken
+prep-agreement-intro = Hoe jullie op de sessiedag met elkaar willen zijn. Ieder schrijft een eigen intentie, eigen keuzes over aanraking en wat het team mag delen. De rest spreken jullie samen af.
+prep-agreement-state = Hoe het ervoor staat
+prep-agreement-empty = Er is nog niets geschreven.
+prep-agreement-version = Versie
+prep-agreement-in-effect = Van kracht: jullie hebben allebei getekend en een begeleider heeft medeondertekend.
+prep-agreement-not-in-effect = Nog niet van kracht.
+prep-signatures = Handtekeningen onder deze versie
+prep-signatures-none = Nog niemand heeft deze versie getekend.
+prep-signatures-rule = De afspraken gelden zodra jullie allebei deze versie hebben getekend en een begeleider heeft medeondertekend. Elke wijziging maakt een nieuwe versie, en dan tekent iedereen opnieuw.
+prep-signer-participant = deelnemer
+prep-signer-facilitator = begeleider, medeondertekend
+prep-missing-title = Nog in te vullen
+prep-missing-intro = Om te tekenen moet elk onderdeel ingevuld zijn.
+prep-sign-intro = Teken als je alles hebt gelezen en het ermee eens bent.
+prep-sign-submit = Tekenen
+prep-countersign-intro = Onderteken mee als beiden hebben getekend en je achter het plan staat.
+prep-countersign-submit = Medeondertekenen
+prep-signed-by-you = Je hebt deze versie getekend.
+prep-diff-title = Wat er veranderd is
+prep-diff-intro = De verschillen met de vorige versie.
+prep-diff-section = Onderdeel
+prep-diff-change = Wijziging
+prep-diff-before = Eerst
+prep-diff-after = Nu
+prep-change-added = toegevoegd
+prep-change-removed = weggehaald
+prep-change-changed = gewijzigd
+prep-own-entries-title = Ieders eigen onderdelen
+prep-own-entries-you = Je eigen onderdelen
+prep-shared-title = Wat jullie samen afspreken
+prep-not-written = Nog niet ingevuld
+prep-sharing-nothing = Niets
+prep-touch-none = Geen aanraking
+prep-touch-kind-hand = Hand in hand
+prep-touch-kind-shoulder = Een hand op de schouder
+prep-touch-kind-hug = Een knuffel
+prep-touch-kind-holding = Vastgehouden worden
+prep-touch-from-from_partner = Aanraking door de partner
+prep-touch-from-from_facilitator = Aanraking door een begeleider
+prep-section-intentions = Intentie
+prep-section-boundaries = Grenzen
+prep-section-touch = Aanraking
+prep-section-proximity = Fysieke nabijheid
+prep-section-sharing = Wat het team achteraf met de partner mag delen
+prep-section-music = Muziek of stilte
+prep-section-time_outs = Even weggaan
+prep-section-talking = Praten of stil zijn
+prep-section-shared_vs_own = De ervaring delen of bij jezelf blijven
+prep-section-difficult_moments = Een plan voor moeilijke momenten
+prep-section-afterwards = Achteraf samen praten
+prep-section-confidentiality = Vertrouwelijkheid
+prep-section-boundaries-hint = Onderwerpen, woorden of situaties die jullie willen vermijden.
+prep-section-proximity-hint = Hoe dicht je bij elkaar wilt zijn, bijvoorbeeld waar ieder ligt of zit.
+prep-section-music-hint = Muziek, stilte, of allebei op verschillende momenten.
+prep-section-time_outs-hint = Hoe ieder van jullie een pauze kan nemen, en hoe de ander dat weet.
+prep-section-talking-hint = Wanneer je wilt praten, en wanneer je stilte wilt.
+prep-section-shared_vs_own-hint = Hoeveel jullie je tot elkaar richten, en hoeveel ieder bij het eigen proces blijft.
+prep-section-difficult_moments-hint = Wat helpt als het zwaar wordt, en wie wat doet.
+prep-section-afterwards-hint = Hoe en wanneer jullie samen over de dag praten.
+prep-section-confidentiality-hint = Wat ieder van jullie aan het zorgteam vertelt, blijft bij het team, tenzij je hier iets anders afspreekt.
+prep-edit-title = De afspraken wijzigen
+prep-edit-intro = Opslaan maakt een nieuwe versie. Handtekeningen onder de huidige versie tellen dan niet meer.
+prep-edit-yours = Je eigen onderdelen
+prep-edit-yours-hint = Alleen jij kunt deze wijzigen. Je partner kan ze lezen in de afspraken.
+prep-field-intention = Jouw intentie
+prep-field-intention-hint = Waar je op hoopt, in je eigen woorden.
+prep-touch-never-sexual = Aanraking is nooit seksueel. Er staat niets aangevinkt tenzij jij het aanvinkt, en je kunt elke toestemming op elk moment intrekken, ook tijdens de sessie.
+prep-field-touch-partner = Aanraking waar je voor openstaat van { $partner }
+prep-field-touch-facilitator = Aanraking waar je voor openstaat van een begeleider
+prep-field-touch-none-hint = Vink niets aan voor geen aanraking.
+prep-field-sharing = Wat het team achteraf met { $partner } mag delen
+prep-field-sharing-hint = Laat je dit leeg, dan deelt het team niets.
+prep-edit-together = Wat jullie samen afspreken
+prep-edit-new-version = Opslaan maakt een nieuwe versie die iedereen opnieuw tekent.
+prep-edit-submit = Opslaan als nieuwe versie
+
+## Toestemmingen
+
+prep-consents-title = Mijn toestemmingen
+prep-consents-intro = Waar je mee hebt ingestemd in de getekende afspraken, en hoe het nu met elke toestemming staat.
+prep-consents-withdraw-rule = Je kunt een toestemming op elk moment intrekken. Dat geldt meteen, ook tijdens een sessie. Om haar opnieuw te geven is een nieuwe versie van de afspraken nodig, die opnieuw getekend wordt.
+prep-consents-item = Toestemming
+prep-consents-state = Stand
+prep-consents-since = Sinds
+prep-consents-action = Wat je kunt doen
+prep-consents-withdraw = Intrekken
+prep-consent-state-given = Gegeven
+prep-consent-state-withdrawn = Ingetrokken
+prep-consent-state-not_given = Niet gegeven
+prep-consent-touch-from-partner = { $touch } van { $partner }
+prep-consent-touch-from-facilitator = { $touch } van een begeleider
+prep-consent-proximity = De fysieke nabijheid uit de afspraken
+prep-consent-sharing = Dat het team met { $partner } deelt wat jij hebt toegestaan
+prep-consent-research = Gebruik van je gepseudonimiseerde gegevens voor onderzoek
+prep-withdraw-title = Deze toestemming intrekken?
+prep-withdraw-body = Dit geldt meteen en het zorgteam ziet het direct. Wil je haar later opnieuw geven, dan is er een nieuwe versie van de afspraken nodig die je opnieuw tekent.
+prep-withdraw-submit = Ja, intrekken
+prep-withdraw-back = Nee, terug naar mijn toestemmingen
+
+## Gereedheid
+
+prep-readiness-title = Gereed voor de sessie
+prep-readiness-all-met = Aan elke voorwaarde is voldaan.
+prep-readiness-open-count = Voorwaarden die nog openstaan:
+prep-readiness-gate = Voorwaarde
+prep-readiness-state = Stand
+prep-readiness-message = Toelichting
+prep-gate-met = Voldaan
+prep-gate-open = Open
+prep-gate-two_participants = Twee deelnemers
+prep-gate-intake_submitted = Intake ingestuurd
+prep-gate-screening_approved = Screeningsbesluit
+prep-gate-agreement_signed = Afspraken getekend
+prep-gate-agreement_countersigned = Afspraken medeondertekend
+prep-gate-joint_prep_meeting_held = Gezamenlijk voorbereidingsgesprek gehouden
+prep-gate-individual_track_completed = Eigen traject afgerond
+prep-gate-washout_confirmed = Afbouw van medicatie bevestigd
+prep-gate-checklist_item = Checklist voor de sessie
+prep-item-support_contact = Een steunpersoon
+prep-item-ride_home = Vervoer naar huis
+prep-item-pregnancy_test = Een zwangerschapstest
+prep-checklist-title = Checklist voor de sessie
+prep-checklist-intro = Vink een onderdeel aan als het geregeld is, of haal het vinkje weg als het niet meer klopt.
+prep-checklist-for = Voor
+prep-checklist-for-both = Allebei samen
+prep-checklist-item = Onderdeel
+prep-checklist-other = Een ander onderdeel
+prep-checklist-other-name = Naam van het andere onderdeel
+prep-checklist-other-hint = Kleine letters, bijvoorbeeld blood_pressure_check.
+prep-checklist-done = Geregeld?
+prep-checklist-done-yes = Geregeld
+prep-checklist-done-no = Niet geregeld
+prep-checklist-submit = Checklist bijwerken
+prep-washout-title = Afbouw van medicatie bevestigen
+prep-washout-intro = Voor de arts: bevestig dat een afbouw waar een bevinding om vroeg, is afgerond.
+prep-washout-for = Voor
+prep-washout-submit = Afbouw bevestigen
+
+## De startpagina van de deelnemer
+
+prep-home-todos-title = Nog te doen
+prep-home-todos-none = Er is nu niets voor je te doen.
+prep-todo-intake_submitted = Vul je intake in en stuur hem in.
+prep-todo-agreement_signed = Lees en teken de huidige duo-afspraken.
+prep-todo-joint_prep_meeting_held = Doe mee aan een voorbereidingsgesprek samen met je partner.
+prep-todo-individual_track_completed = Doe mee aan je eigen voorbereidingsgesprekken.
+prep-todo-checklist_item = Voor de sessie: { $item }.
+prep-todo-integration_meeting_held = Doe mee aan een integratiegesprek.
