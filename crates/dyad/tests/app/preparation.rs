@@ -472,7 +472,6 @@ async fn two_instances_on_postgres_share_sessions_and_send_a_reminder_once() {
             .replace(['-', '_'], "")
             .get(..16)
             .unwrap_or("x")
-            .to_string()
     );
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&admin_db.pool)
