@@ -365,3 +365,42 @@ pub async fn washouts_confirmed(db: &Db, duo_id: &str) -> StoreResult<Vec<String
             .await?,
     )
 }
+
+// --- private agreement drafts -------------------------------------------------------------
+
+pub async fn save_agreement_draft(
+    db: &Db,
+    participant_id: &str,
+    duo_id: &str,
+    sealed: Vec<u8>,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO agreement_drafts (participant_id, duo_id, body, updated_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (participant_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+    )
+    .bind(participant_id)
+    .bind(duo_id)
+    .bind(sealed)
+    .bind(now)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn agreement_draft(db: &Db, participant_id: &str) -> StoreResult<Option<(Vec<u8>, i64)>> {
+    Ok(
+        sqlx::query_as("SELECT body, updated_at FROM agreement_drafts WHERE participant_id = $1")
+            .bind(participant_id)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
+}
+
+pub async fn delete_agreement_draft(db: &Db, participant_id: &str) -> StoreResult<()> {
+    sqlx::query("DELETE FROM agreement_drafts WHERE participant_id = $1")
+        .bind(participant_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}

@@ -209,3 +209,6 @@ prep-todo-joint_prep_meeting_held = Take part in a preparation meeting together 
 prep-todo-individual_track_completed = Take part in your own preparation meetings.
 prep-todo-checklist_item = Before the session: { $item }.
 prep-todo-integration_meeting_held = Take part in an integration meeting.
+prep-saved-draft = Kept privately. Only you can see these parts until you save them into the agreement.
+prep-private-draft-kept = You have a private draft of your own parts. Only you can see it; it goes into the agreement when you save the agreement below.
+prep-private-draft-save = Keep my own parts private for now

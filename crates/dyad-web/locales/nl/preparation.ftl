@@ -209,3 +209,6 @@ prep-todo-joint_prep_meeting_held = Doe mee aan een voorbereidingsgesprek samen 
 prep-todo-individual_track_completed = Doe mee aan je eigen voorbereidingsgesprekken.
 prep-todo-checklist_item = Voor de sessie: { $item }.
 prep-todo-integration_meeting_held = Doe mee aan een integratiegesprek.
+prep-saved-draft = Privé bewaard. Alleen jij ziet deze delen tot je ze in de afspraken opslaat.
+prep-private-draft-kept = Je hebt een privé-concept van je eigen delen. Alleen jij ziet het; het komt in de afspraken zodra je de afspraken hieronder opslaat.
+prep-private-draft-save = Mijn eigen delen voorlopig privé houden

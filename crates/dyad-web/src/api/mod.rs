@@ -72,6 +72,8 @@ pub fn routes() -> (Router<AppState>, Vec<&'static str>) {
         "/api/v1/me/todos" => get(preparation::my_todos),
         "/api/v1/duos/{id}/checklist" => post(preparation::checklist),
         "/api/v1/duos/{id}/washout" => post(preparation::washout),
+        "/api/v1/me/agreement-draft" => get(preparation::get_draft).put(preparation::put_draft),
+        "/api/v1/me/agreement-draft/share" => post(preparation::share_draft),
     }
 }
 
@@ -140,6 +142,9 @@ pub fn routes() -> (Router<AppState>, Vec<&'static str>) {
         preparation::my_todos,
         preparation::checklist,
         preparation::washout,
+        preparation::get_draft,
+        preparation::put_draft,
+        preparation::share_draft,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     modifiers(&BearerAuth)

@@ -1258,3 +1258,158 @@ pub async fn washout(
     apply_washout(&state, &auth, &id, &body.participant_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+// --- private drafts of one's own parts ------------------------------------------------------
+
+/// A participant's own parts of the agreement, kept private until they share them.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Default)]
+pub struct OwnParts {
+    #[serde(default)]
+    pub intention: String,
+    /// Kinds of touch welcome from the partner (hand, shoulder, hug, holding); none by default.
+    #[serde(default)]
+    pub touch_from_partner: Vec<String>,
+    /// Kinds of touch welcome from a facilitator; none by default.
+    #[serde(default)]
+    pub touch_from_facilitator: Vec<String>,
+    /// What the team may share with the partner afterwards; nothing by default.
+    #[serde(default)]
+    pub sharing: String,
+}
+
+fn draft_place(pid: &str) -> Place<'_> {
+    Place {
+        table: "agreement_drafts",
+        row: pid,
+        field: "body",
+    }
+}
+
+/// The caller's private draft, if any (only ever their own: no id is taken from outside).
+pub async fn own_draft(state: &AppState, auth: &Authenticated) -> AppResult<Option<OwnParts>> {
+    let (ctx, pid) = duo::of_participant(state, auth).await?;
+    access::authorize(
+        state,
+        auth,
+        Action::Read,
+        &Resource::owned(ResourceKind::Agreement, &ctx.scope, &pid),
+        &pid,
+    )
+    .await?;
+    match store::agreement_draft(&state.db, &pid).await? {
+        Some((sealed, _)) => {
+            let plain = state
+                .sealer
+                .open(&state.db, &pid, draft_place(&pid), &sealed, state.now())
+                .await?;
+            Ok(Some(
+                serde_json::from_slice(&plain).map_err(|e| AppError::Internal(e.to_string()))?,
+            ))
+        }
+        None => Ok(None),
+    }
+}
+
+/// The own parts merged into full sections, checked by the same rules as the agreement.
+fn merged(
+    current: &AgreementSections,
+    pid: &str,
+    parts: &OwnParts,
+    participants: &[String],
+) -> AppResult<Value> {
+    let mut sections =
+        serde_json::to_value(current).map_err(|e| AppError::Internal(e.to_string()))?;
+    sections["intentions"][pid] = Value::String(parts.intention.clone());
+    sections["sharing"][pid] = Value::String(parts.sharing.clone());
+    sections["touch"][pid] = serde_json::json!({"from_partner": parts.touch_from_partner, "from_facilitator": parts.touch_from_facilitator});
+    dyad_core::pathway::parse_sections(&sections, participants).map_err(|errors| {
+        AppError::Validation(
+            errors
+                .into_iter()
+                .map(|e| FieldError::new(&format!("sections.{}", e.field), e.message))
+                .collect(),
+        )
+    })?;
+    Ok(sections)
+}
+
+/// Shared by the page and the API: keeps the caller's own parts privately; the partner and
+/// the team see nothing of them until they are shared.
+pub async fn apply_save_draft(
+    state: &AppState,
+    auth: &Authenticated,
+    parts: &OwnParts,
+) -> AppResult<()> {
+    let (ctx, pid) = duo::of_participant(state, auth).await?;
+    access::authorize(
+        state,
+        auth,
+        Action::Write,
+        &Resource::owned(ResourceKind::Agreement, &ctx.scope, &pid),
+        &pid,
+    )
+    .await?;
+    let cur = current_agreement(state, &ctx).await?;
+    merged(&cur.sections, &pid, parts, &ctx.scope.participant_ids)?;
+    let plain = serde_json::to_vec(parts).map_err(|e| AppError::Internal(e.to_string()))?;
+    let sealed = state
+        .sealer
+        .seal(&state.db, &pid, draft_place(&pid), &plain, state.now())
+        .await?;
+    store::save_agreement_draft(&state.db, &pid, &ctx.duo.id, sealed, state.now()).await?;
+    access::record(
+        state,
+        AuditEntry::new(&auth.user.id, "participant", "write")
+            .subject(&pid)
+            .resource("agreement_draft"),
+    )
+    .await
+}
+
+/// Shared by the page and the API: puts the private draft into a new shared version and
+/// forgets the draft.
+pub async fn apply_share_draft(state: &AppState, auth: &Authenticated) -> AppResult<AgreementView> {
+    let Some(parts) = own_draft(state, auth).await? else {
+        return Err(AppError::Conflict(
+            "There is no private draft to share.".into(),
+        ));
+    };
+    let (ctx, pid) = duo::of_participant(state, auth).await?;
+    let cur = current_agreement(state, &ctx).await?;
+    let sections = merged(&cur.sections, &pid, &parts, &ctx.scope.participant_ids)?;
+    let view = apply_agreement(state, auth, &ctx.duo.id, &sections).await?;
+    store::delete_agreement_draft(&state.db, &pid).await?;
+    Ok(view)
+}
+
+#[utoipa::path(get, path = "/api/v1/me/agreement-draft", tag = "preparation",
+    responses((status = 200, body = OwnParts), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn get_draft(
+    State(state): State<AppState>,
+    SignedIn(auth): SignedIn,
+) -> AppResult<Json<OwnParts>> {
+    own_draft(&state, &auth)
+        .await?
+        .map(Json)
+        .ok_or(AppError::NotFound)
+}
+
+#[utoipa::path(put, path = "/api/v1/me/agreement-draft", tag = "preparation", request_body = OwnParts,
+    responses((status = 204), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn put_draft(
+    State(state): State<AppState>,
+    SignedIn(auth): SignedIn,
+    Json(body): Json<OwnParts>,
+) -> AppResult<StatusCode> {
+    apply_save_draft(&state, &auth, &body).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/me/agreement-draft/share", tag = "preparation",
+    responses((status = 200, body = AgreementView), (status = 409, body = Problem)), security(("bearer" = [])))]
+pub async fn share_draft(
+    State(state): State<AppState>,
+    SignedIn(auth): SignedIn,
+) -> AppResult<Json<AgreementView>> {
+    Ok(Json(apply_share_draft(&state, &auth).await?))
+}

@@ -129,7 +129,7 @@ fn saved_text(tr: &Tr, q: &SavedQuery) -> Option<String> {
     match q.saved.as_deref() {
         Some(
             what @ ("scheduled" | "held" | "agreement" | "signed" | "withdrawn" | "checklist"
-            | "washout"),
+            | "washout" | "draft"),
         ) => Some(tr.t(&format!("prep-saved-{what}"))),
         _ => None,
     }
@@ -514,6 +514,8 @@ struct AgreementPage {
     me: Option<MyEntries>,
     can_sign: bool,
     signed_by_me: bool,
+    /// The participant keeps a private draft of their own parts, not yet shared.
+    private_draft: bool,
     f: FormErrors,
     saved: Option<String>,
 }
@@ -617,6 +619,31 @@ async fn agreement_for(
         .clone()
         .filter(|p| ctx.participant(p).is_some());
     let signed_by_me = view.signatures.iter().any(|s| s.user_id == auth.user.id);
+    // A private draft of one's own parts fills the own-parts fields until it is shared.
+    let private = match (&my_pid, &draft) {
+        (Some(_), None) => crate::api::preparation::own_draft(state, auth).await?,
+        _ => None,
+    };
+    let private_draft = private.is_some();
+    let draft = draft.or_else(|| {
+        private.map(|p| {
+            let mut pairs = vec![
+                ("intention".to_string(), p.intention),
+                ("sharing".to_string(), p.sharing),
+            ];
+            pairs.extend(
+                p.touch_from_partner
+                    .into_iter()
+                    .map(|k| ("touch_from_partner".to_string(), k)),
+            );
+            pairs.extend(
+                p.touch_from_facilitator
+                    .into_iter()
+                    .map(|k| ("touch_from_facilitator".to_string(), k)),
+            );
+            AgreementDraft { pairs }
+        })
+    });
     let can_sign = view.version > 0
         && !signed_by_me
         && policy::can(&actor, Action::Sign, &agreement).is_allowed();
@@ -735,6 +762,7 @@ async fn agreement_for(
             me,
             can_sign,
             signed_by_me,
+            private_draft,
             f,
             saved,
             ctx: Ctx::new(state, tr, Some(auth)),
@@ -824,9 +852,43 @@ pub async fn agreement_submit(
         .participant_id
         .clone()
         .filter(|p| ctx.participant(p).is_some());
+    if me.is_some() && field(&pairs, "action") == "draft" {
+        let parts = crate::api::preparation::OwnParts {
+            intention: field(&pairs, "intention").to_string(),
+            touch_from_partner: fields(&pairs, "touch_from_partner"),
+            touch_from_facilitator: fields(&pairs, "touch_from_facilitator"),
+            sharing: field(&pairs, "sharing").to_string(),
+        };
+        return match crate::api::preparation::apply_save_draft(&state, &auth, &parts).await {
+            Ok(()) => {
+                Ok(Redirect::to(&format!("/duos/{id}/agreement?saved=draft")).into_response())
+            }
+            Err(e) => {
+                let errors = page_errors(e)?
+                    .into_iter()
+                    .map(|e| agreement_error(e, me.as_deref()))
+                    .collect();
+                agreement_for(
+                    &state,
+                    tr,
+                    &auth,
+                    &id,
+                    Some(AgreementDraft { pairs }),
+                    FormErrors::new(errors),
+                    None,
+                )
+                .await
+            }
+        };
+    }
     let sections = sections_from_form(&current.sections, &pairs, me.as_deref());
     match apply_agreement(&state, &auth, &id, &sections).await {
-        Ok(_) => Ok(Redirect::to(&format!("/duos/{id}/agreement?saved=agreement")).into_response()),
+        Ok(_) => {
+            if let Some(pid) = &me {
+                dyad_store::preparation::delete_agreement_draft(&state.db, pid).await?;
+            }
+            Ok(Redirect::to(&format!("/duos/{id}/agreement?saved=agreement")).into_response())
+        }
         Err(e) => {
             let errors = page_errors(e)?
                 .into_iter()

@@ -524,3 +524,62 @@ async fn two_instances_on_postgres_share_sessions_and_send_a_reminder_once() {
     .await
     .unwrap();
 }
+
+#[tokio::test]
+async fn each_person_drafts_their_own_parts_privately_and_shares_when_ready() {
+    let app = spawn_app().await;
+    let pair = app
+        .signed_up_pair("alex@example.org", "bo@example.org")
+        .await;
+    let (_, _, facilitator) = in_preparation(&app, &pair).await;
+    let path = format!("/api/v1/duos/{}/agreement", pair.duo_id);
+    app.put_bearer(
+        &facilitator,
+        &path,
+        json!({"sections": full_sections(&pair)}),
+    )
+    .await;
+    let private = json!({"intention": "DRAFT-ONLY-4b1e: to forgive", "touch_from_partner": ["hand"], "touch_from_facilitator": [], "sharing": "nothing"});
+    let (status, body) = app
+        .put_bearer(&pair.a_token, "/api/v1/me/agreement-draft", private)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    // Nobody else sees the draft: not the partner, not the team, not in the agreement.
+    for token in [&pair.b_token, &facilitator] {
+        let (_, text) = app.raw_bearer(token, &path).await;
+        assert!(!text.contains("DRAFT-ONLY-4b1e"), "{text}");
+    }
+    let (_, bos) = app
+        .raw_bearer(&pair.b_token, "/api/v1/me/agreement-draft")
+        .await;
+    assert!(!bos.contains("DRAFT-ONLY-4b1e"));
+    let (_, mine) = app
+        .get_bearer(&pair.a_token, "/api/v1/me/agreement-draft")
+        .await;
+    assert_eq!(mine["intention"], "DRAFT-ONLY-4b1e: to forgive");
+    // Bad touch kinds are refused in a draft too.
+    let (status, _) = app
+        .put_bearer(
+            &pair.a_token,
+            "/api/v1/me/agreement-draft",
+            json!({"intention": "x", "touch_from_partner": ["kiss"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Sharing puts it into a new version and forgets the draft.
+    let (status, v) = app
+        .post_bearer(&pair.a_token, "/api/v1/me/agreement-draft/share", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(
+        v["sections"]["intentions"][pair.a_pid.as_str()],
+        "DRAFT-ONLY-4b1e: to forgive"
+    );
+    assert_eq!(v["version"], 2);
+    assert_eq!(
+        app.get_bearer(&pair.a_token, "/api/v1/me/agreement-draft")
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+}
