@@ -12,6 +12,7 @@ pub mod duos;
 pub mod error;
 pub mod intake;
 pub mod jobs;
+pub mod journal;
 pub mod password;
 pub mod preparation;
 pub mod screening;

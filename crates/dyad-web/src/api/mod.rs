@@ -4,6 +4,7 @@ pub mod documents;
 pub mod duos;
 pub mod identity;
 pub mod intake;
+pub mod journal;
 pub mod messages;
 pub mod preparation;
 pub mod records;
@@ -74,6 +75,9 @@ pub fn routes() -> (Router<AppState>, Vec<&'static str>) {
         "/api/v1/duos/{id}/washout" => post(preparation::washout),
         "/api/v1/me/agreement-draft" => get(preparation::get_draft).put(preparation::put_draft),
         "/api/v1/me/agreement-draft/share" => post(preparation::share_draft),
+        "/api/v1/me/journal" => post(journal::write).get(journal::mine),
+        "/api/v1/me/journal/{id}" => patch(journal::change),
+        "/api/v1/duos/{id}/journal" => get(journal::shared),
     }
 }
 
@@ -145,6 +149,10 @@ pub fn routes() -> (Router<AppState>, Vec<&'static str>) {
         preparation::get_draft,
         preparation::put_draft,
         preparation::share_draft,
+        journal::write,
+        journal::mine,
+        journal::change,
+        journal::shared,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     modifiers(&BearerAuth)

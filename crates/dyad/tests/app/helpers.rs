@@ -393,6 +393,18 @@ impl TestApp {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
+    pub async fn patch_bearer(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        let r = api()
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
     pub async fn put_bearer(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
         let r = api()
             .put(self.url(path))

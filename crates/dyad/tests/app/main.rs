@@ -7,6 +7,7 @@ mod helpers;
 mod identity;
 mod intake;
 mod intake_pages;
+mod journal;
 mod pages_pathway;
 mod pathway;
 mod preparation;

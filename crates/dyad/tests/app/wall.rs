@@ -29,6 +29,20 @@ async fn a_confides(app: &TestApp, pair: &Pair, clinician: &str) -> Secrets {
         json!({"text": message}),
     )
     .await;
+    // Journal entries that are A's alone or shared with the team only.
+    for (text, team) in [
+        ("WALL-A-JOURNAL-private", false),
+        ("WALL-A-JOURNAL-team", true),
+    ] {
+        let (status, body) = app
+            .post_bearer(
+                &pair.a_token,
+                "/api/v1/me/journal",
+                json!({"text": text, "tag": "theirs", "share": {"partner": false, "team": team}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
     let rationale = "WALL-RATIONALE-c0de: reviewed both intakes carefully.";
     let (status, body) = app
         .post_bearer(
@@ -43,6 +57,7 @@ async fn a_confides(app: &TestApp, pair: &Pair, clinician: &str) -> Secrets {
             intake.to_string(),
             message.to_string(),
             "WALL-RATIONALE-c0de".to_string(),
+            "WALL-A-JOURNAL".to_string(),
             // A's motivation at sign-up.
             "what happened last year".to_string(),
         ],
