@@ -6,6 +6,7 @@ mod admin;
 mod coordinator;
 mod info;
 mod intake;
+mod journal;
 mod participant;
 mod preparation;
 mod public;
@@ -67,7 +68,12 @@ fn table() -> (Router<AppState>, Vec<&'static str>) {
             "/duos/{id}/break-glass" => post(coordinator::break_glass_submit),
     };
     let mut router = pages;
-    for (more, more_paths) in [intake::routes(), screening::routes(), preparation::routes()] {
+    for (more, more_paths) in [
+        intake::routes(),
+        screening::routes(),
+        preparation::routes(),
+        journal::routes(),
+    ] {
         router = router.merge(more);
         paths.extend(more_paths);
     }
