@@ -18,6 +18,7 @@ pub mod preparation;
 pub mod screening;
 pub mod sealing;
 pub mod secrets;
+pub mod sessions;
 
 pub use db::{Backend, Db, DbOptions};
 pub use error::{StoreError, StoreResult};

@@ -21,6 +21,11 @@ pub async fn run_due(state: &AppState, worker: &str) -> Result<usize, dyad_store
                     .await
                     .map_err(|e| e.to_string())
             }
+            crate::api::session::FOLLOW_UP_JOB => {
+                crate::api::session::send_follow_up(state, &job.payload)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
             other => Err(format!("unknown job kind {other}")),
         };
         match outcome {

@@ -9,6 +9,7 @@ pub mod messages;
 pub mod preparation;
 pub mod records;
 pub mod screening;
+pub mod session;
 pub mod signup;
 pub mod staff;
 
@@ -78,6 +79,12 @@ pub fn routes() -> (Router<AppState>, Vec<&'static str>) {
         "/api/v1/me/journal" => post(journal::write).get(journal::mine),
         "/api/v1/me/journal/{id}" => patch(journal::change),
         "/api/v1/duos/{id}/journal" => get(journal::shared),
+        "/api/v1/rooms" => post(session::create_room).get(session::list_rooms),
+        "/api/v1/duos/{id}/sessions" => post(session::book),
+        "/api/v1/sessions/{id}" => get(session::console),
+        "/api/v1/sessions/{id}/events" => post(session::post_event),
+        "/api/v1/sessions/{id}/stream" => get(session::stream),
+        "/api/v1/sessions/{id}/close" => post(session::close),
     }
 }
 
@@ -153,6 +160,13 @@ pub fn routes() -> (Router<AppState>, Vec<&'static str>) {
         journal::mine,
         journal::change,
         journal::shared,
+        session::create_room,
+        session::list_rooms,
+        session::book,
+        session::console,
+        session::post_event,
+        session::stream,
+        session::close,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     modifiers(&BearerAuth)

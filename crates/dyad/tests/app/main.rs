@@ -14,4 +14,5 @@ mod preparation;
 mod preparation_pages;
 mod screening;
 mod screening_pages;
+mod session;
 mod wall;
