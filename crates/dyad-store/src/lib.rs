@@ -3,7 +3,7 @@
 //! One code path over sqlx's `Any` driver serves both SQLite (the embedded default) and
 //! PostgreSQL (several app instances). Every column keeps to a portable subset — `TEXT`,
 //! `BIGINT` (flags as 0/1, times as UTC microseconds) and `BLOB`/`BYTEA` — so the same SQL
-//! text with `$n` placeholders runs on both. Each backend has its own migration folder.
+//! text with `$n` parameters runs on both. Each backend has its own migration folder.
 
 pub mod accounts;
 pub mod audit;
