@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod console;
 mod coordinator;
 mod info;
 mod intake;
@@ -73,6 +74,7 @@ fn table() -> (Router<AppState>, Vec<&'static str>) {
         screening::routes(),
         preparation::routes(),
         journal::routes(),
+        console::routes(),
     ] {
         router = router.merge(more);
         paths.extend(more_paths);
