@@ -8,6 +8,7 @@ mod identity;
 mod intake;
 mod intake_pages;
 mod journal;
+mod journal_pages;
 mod pages_pathway;
 mod pathway;
 mod preparation;
