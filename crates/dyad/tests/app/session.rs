@@ -830,3 +830,213 @@ async fn partners_participants_and_unassigned_staff_find_no_session() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_one_person_session_serves_the_individual_tracks() {
+    let app = spawn_app().await;
+    let pair = app
+        .signed_up_pair("alex@example.org", "bo@example.org")
+        .await;
+    let (admin, clinician, facilitator) = crate::intake::with_team(&app, &pair).await;
+    fill_and_submit(&app, &pair.a_token, complete_answers("P-A")).await;
+    let mut b = complete_answers("P-B");
+    b["medications"] = json!([]);
+    fill_and_submit(&app, &pair.b_token, b).await;
+    let (status, body) = app
+        .post_bearer(&clinician, &format!("/api/v1/duos/{}/screening/decision", pair.duo_id), json!({"format": "individual_only", "rationale": "Each first on their own.", "password": PW}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let fac_id = user_id(&app, &facilitator).await;
+    let clin_id = user_id(&app, &clinician).await;
+    room(&app, &admin, "Garden room").await;
+    let path = format!("/api/v1/duos/{}/sessions", pair.duo_id);
+    let request = json!({"starts_at": in_hours(&app, 72), "room": "Garden room", "team": [fac_id, clin_id], "participant_id": pair.b_pid, "overnight": true});
+    // No duo session under individual_only.
+    let mut duo_session = request.clone();
+    duo_session["participant_id"] = Value::Null;
+    let (status, body) = app.post_bearer(&facilitator, &path, duo_session).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("individual_only"));
+    // Bo's own gates are named; Alex's and the two-person gates are not.
+    let (status, body) = app.post_bearer(&facilitator, &path, request.clone()).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("individual_track_completed") && detail.contains("agreement_signed"),
+        "{detail}"
+    );
+    assert!(
+        !detail.contains(&pair.a_pid)
+            && !detail.contains("joint_prep_meeting_held")
+            && !detail.contains("two_participants"),
+        "{detail}"
+    );
+    // Bo's track: an individual meeting held, the checklist, the agreement signed.
+    let past = (app.clock_now() - jiff::SignedDuration::from_hours(3)).to_string();
+    let (status, m) = app
+        .post_bearer(
+            &facilitator,
+            &format!("/api/v1/duos/{}/meetings", pair.duo_id),
+            json!({"kind": "preparation", "with": pair.b_pid, "starts_at": past, "minutes": 60}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{m}");
+    app.post_bearer(
+        &facilitator,
+        &format!("/api/v1/meetings/{}/held", m["id"].as_str().unwrap()),
+        json!({}),
+    )
+    .await;
+    for item in ["support_contact", "ride_home"] {
+        app.post_bearer(
+            &facilitator,
+            &format!("/api/v1/duos/{}/checklist", pair.duo_id),
+            json!({"item": item, "participant_id": pair.b_pid, "done": true}),
+        )
+        .await;
+    }
+    let agreement = format!("/api/v1/duos/{}/agreement", pair.duo_id);
+    let (status, v) = app
+        .put_bearer(
+            &facilitator,
+            &agreement,
+            json!({"sections": sections(&pair)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    for t in [&pair.b_token, &facilitator] {
+        let (status, body) = app
+            .post_bearer(
+                t,
+                &format!("{agreement}/sign"),
+                json!({"version": v["version"]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (status, s) = app.post_bearer(&facilitator, &path, request).await;
+    assert_eq!(status, StatusCode::CREATED, "{s}");
+    assert_eq!(s["participant_id"], json!(pair.b_pid));
+    let session = s["id"].as_str().unwrap().to_string();
+    // The console is about Bo alone.
+    let (status, body) = post(&app, &facilitator, &session, json!({"kind": "vitals", "participant_id": pair.a_pid, "systolic": 120, "diastolic": 80, "pulse": 70, "temperature_c": 36.8})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, _) = post(
+        &app,
+        &facilitator,
+        &session,
+        json!({"kind": "mode", "mode": "one_on_one", "participant_id": pair.b_pid}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, state) = app
+        .get_bearer(&clinician, &format!("/api/v1/sessions/{session}"))
+        .await;
+    assert_eq!(state["participants"], json!([pair.b_pid]));
+    assert!(state["consents"].get(&pair.a_pid).is_none());
+    let all = json!({"vitals_stable": true, "suds_at_or_below_baseline": true, "clinician_agrees": true, "escort_or_overnight": true});
+    let (status, _) = post(
+        &app,
+        &clinician,
+        &session,
+        json!({"kind": "discharge", "participant_id": pair.b_pid, "checklist": all}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, closed) = app
+        .post_bearer(
+            &facilitator,
+            &format!("/api/v1/sessions/{session}/close"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{closed}");
+    assert_eq!(
+        closed["phase"], "preparation",
+        "the duo's shared phase does not move for one person"
+    );
+    assert_eq!(closed["follow_ups"].as_array().unwrap().len(), 7);
+}
+
+/// Two instances on one PostgreSQL database: writers on both number the entries without
+/// a collision, and the stream on one instance sees an entry written on the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn entries_from_two_instances_on_postgres_never_collide() {
+    let Ok(admin_url) = std::env::var("DYAD_TEST_DATABASE_URL") else {
+        eprintln!("DYAD_TEST_DATABASE_URL not set: PostgreSQL part not run");
+        return;
+    };
+    let admin_db = dyad_store::Db::connect(&admin_url, &dyad_store::DbOptions::default())
+        .await
+        .expect("DYAD_TEST_DATABASE_URL is set but PostgreSQL does not answer");
+    let name = format!(
+        "dyad_sess_{}",
+        dyad_store::secrets::random_token()
+            .to_lowercase()
+            .replace(['-', '_'], "")
+            .get(..16)
+            .unwrap_or("x")
+    );
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&admin_db.pool)
+        .await
+        .unwrap();
+    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+    let app = crate::helpers::spawn_app_with(|s| s.database_url = Some(url.clone())).await;
+    let second = app.second_instance().await;
+    let (_, team, session) = booked(&app).await;
+    let mut stream = api()
+        .get(second.url(&format!("/api/v1/sessions/{session}/stream")))
+        .bearer_auth(&team.clinician)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    let mut writers = tokio::task::JoinSet::new();
+    for i in 0..16 {
+        let base = if i % 2 == 0 { &app } else { &second };
+        let token = if i % 3 == 0 {
+            &team.facilitator
+        } else {
+            &team.clinician
+        }
+        .to_string();
+        let url = base.url(&format!("/api/v1/sessions/{session}/events"));
+        writers.spawn(async move {
+            let r = api()
+                .post(url)
+                .bearer_auth(token)
+                .json(&json!({"kind": "note", "text": format!("note {i}")}))
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.json::<Value>().await.unwrap_or(Value::Null))
+        });
+    }
+    let mut got = Vec::new();
+    while let Some(done) = writers.join_next().await {
+        let (status, body) = done.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        got.push(body["seq"].as_i64().unwrap());
+    }
+    got.sort_unstable();
+    assert_eq!(got, (1..=16).collect::<Vec<_>>());
+    let mut seen = String::new();
+    tokio::time::timeout(Duration::from_secs(2), async {
+        while !seen.contains("event: changed") {
+            let chunk = stream.chunk().await.unwrap().expect("stream open");
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await
+    .expect("the other instance's stream saw the entries");
+    drop(stream);
+    drop(second);
+    drop(app);
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE {name} WITH (FORCE)"
+    )))
+    .execute(&admin_db.pool)
+    .await
+    .unwrap();
+}
