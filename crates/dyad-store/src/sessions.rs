@@ -278,7 +278,7 @@ pub async fn set_status(db: &Db, id: &str, from: &str, to: &str, now: i64) -> St
 
 // --- events ---------------------------------------------------------------------------------
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionEvent {
     pub id: String,
     pub session_id: String,
@@ -302,11 +302,38 @@ pub struct NewEvent<'a> {
     pub author_id: &'a str,
     pub at: i64,
     pub body_sealed: &'a [u8],
+    /// The console's own key for the entry, so a resend after a dropped connection is
+    /// stored once.
+    pub client_key: Option<&'a str>,
+}
+
+/// What appending gave: a new entry, or the one stored earlier under the same client key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Appended {
+    New(i64),
+    Existing(SessionEvent),
+}
+
+/// The entry a console stored earlier under `client_key`.
+pub async fn event_by_client_key(
+    db: &Db,
+    session_id: &str,
+    client_key: &str,
+) -> StoreResult<Option<SessionEvent>> {
+    let row: Option<EventRow> = sqlx::query_as(
+        "SELECT id, session_id, seq, kind, participant_id, corrects, author_id, at, body \
+         FROM session_events WHERE session_id = $1 AND client_key = $2",
+    )
+    .bind(session_id)
+    .bind(client_key)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(event_from))
 }
 
 /// Appends an event with the next `seq` of its session. Two writers racing for the same
 /// `seq` collide on the unique key; the loser reads the new maximum and tries again.
-pub async fn append_event(db: &Db, e: &NewEvent<'_>) -> StoreResult<i64> {
+pub async fn append_event(db: &Db, e: &NewEvent<'_>) -> StoreResult<Appended> {
     for _ in 0..50 {
         let last: Option<i64> =
             sqlx::query_scalar("SELECT MAX(seq) FROM session_events WHERE session_id = $1")
@@ -315,8 +342,8 @@ pub async fn append_event(db: &Db, e: &NewEvent<'_>) -> StoreResult<i64> {
                 .await?;
         let seq = last.unwrap_or(0) + 1;
         let inserted = sqlx::query(
-            "INSERT INTO session_events (id, session_id, seq, kind, participant_id, corrects, author_id, at, body) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO session_events (id, session_id, seq, kind, participant_id, corrects, author_id, at, body, client_key) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(e.id)
         .bind(e.session_id)
@@ -327,16 +354,22 @@ pub async fn append_event(db: &Db, e: &NewEvent<'_>) -> StoreResult<i64> {
         .bind(e.author_id)
         .bind(e.at)
         .bind(e.body_sealed.to_vec())
+        .bind(e.client_key.map(str::to_string))
         .execute(&db.pool)
         .await;
         match inserted {
-            Ok(_) => return Ok(seq),
+            Ok(_) => return Ok(Appended::New(seq)),
             Err(err) => {
                 let err = StoreError::from(err);
                 if !err.is_unique_violation() {
                     return Err(err);
                 }
-                // Someone took this seq (or, on SQLite, the id is reused: never, ids are random).
+                if let Some(key) = e.client_key
+                    && let Some(earlier) = event_by_client_key(db, e.session_id, key).await?
+                {
+                    return Ok(Appended::Existing(earlier));
+                }
+                // Someone else took this seq: read the new maximum and try again.
                 tokio::task::yield_now().await;
             }
         }
@@ -366,20 +399,21 @@ pub async fn events_of(db: &Db, session_id: &str) -> StoreResult<Vec<SessionEven
     .bind(session_id)
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| SessionEvent {
-            id: r.0,
-            session_id: r.1,
-            seq: r.2,
-            kind: r.3,
-            participant_id: r.4,
-            corrects: r.5,
-            author_id: r.6,
-            at: r.7,
-            body_sealed: r.8,
-        })
-        .collect())
+    Ok(rows.into_iter().map(event_from).collect())
+}
+
+fn event_from(r: EventRow) -> SessionEvent {
+    SessionEvent {
+        id: r.0,
+        session_id: r.1,
+        seq: r.2,
+        kind: r.3,
+        participant_id: r.4,
+        corrects: r.5,
+        author_id: r.6,
+        at: r.7,
+        body_sealed: r.8,
+    }
 }
 
 /// The last `seq` of a session (0 before the first event).

@@ -45,5 +45,8 @@ CREATE TABLE session_events (
     author_id       TEXT NOT NULL REFERENCES users(id),
     at              BIGINT NOT NULL,
     body            BYTEA NOT NULL,
+    client_key      TEXT,
     UNIQUE (session_id, seq)
 );
+-- A console that lost its connection sends its entries again with the same key: stored once.
+CREATE UNIQUE INDEX session_events_client ON session_events(session_id, client_key);

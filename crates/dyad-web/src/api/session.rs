@@ -551,6 +551,45 @@ pub async fn book(
     ))
 }
 
+/// The sessions of a duo the caller may see (participants: the duo's and their own).
+pub async fn visible_sessions(
+    state: &AppState,
+    auth: &Authenticated,
+    duo_id: &str,
+) -> AppResult<Vec<SessionView>> {
+    let ctx = duo::load(state, duo_id).await?;
+    access::authorize(
+        state,
+        auth,
+        Action::Read,
+        &Resource::duo(ResourceKind::Meetings, &ctx.scope),
+        &ctx.duo.id,
+    )
+    .await?;
+    let actor = auth.actor();
+    let mut out = Vec::new();
+    for s in store::sessions_of(&state.db, duo_id).await? {
+        let resource = match &s.participant_id {
+            Some(pid) => Resource::owned(ResourceKind::Meetings, &ctx.scope, pid),
+            None => Resource::duo(ResourceKind::Meetings, &ctx.scope),
+        };
+        if dyad_core::policy::can(&actor, Action::Read, &resource).is_allowed() {
+            out.push(session_view(state, &s).await?);
+        }
+    }
+    Ok(out)
+}
+
+#[utoipa::path(get, path = "/api/v1/duos/{id}/sessions", tag = "session", params(("id" = String, Path)),
+    responses((status = 200, body = Vec<SessionView>), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    SignedIn(auth): SignedIn,
+    Path(id): Path<String>,
+) -> AppResult<Json<Vec<SessionView>>> {
+    Ok(Json(visible_sessions(&state, &auth, &id).await?))
+}
+
 // --- console --------------------------------------------------------------------------------
 
 /// A session, its duo, and the participants it is for, after the policy said yes.
@@ -932,6 +971,18 @@ pub struct EventCreated {
     pub seq: i64,
     pub kind: String,
     pub at: String,
+    /// True when this entry was stored earlier under the same `client_key` (a resend).
+    pub replayed: bool,
+}
+
+fn replayed(e: &SessionEvent) -> EventCreated {
+    EventCreated {
+        id: e.id.clone(),
+        seq: e.seq,
+        kind: e.kind.clone(),
+        at: rfc3339(e.at),
+        replayed: true,
+    }
 }
 
 fn s(body: &Value, key: &str) -> Option<String> {
@@ -1141,6 +1192,23 @@ pub async fn apply_event(
             "The session is closed; entries can no longer be added.".into(),
         ));
     }
+    // A console that lost its connection resends its queued entries with their keys.
+    let client_key = s(body, "client_key");
+    if let Some(key) = &client_key {
+        if key.len() > 64
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(AppError::Validation(vec![FieldError::new(
+                "client_key",
+                "Up to 64 letters, digits, - or _.",
+            )]));
+        }
+        if let Some(earlier) = store::event_by_client_key(&state.db, &sc.session.id, key).await? {
+            return Ok(replayed(&earlier));
+        }
+    }
     let kind = s(body, "kind").unwrap_or_default();
     let (participant, data, corrects) = match kind.as_str() {
         "ack" => {
@@ -1231,10 +1299,15 @@ pub async fn apply_event(
             author_id: &auth.user.id,
             at: now,
             body_sealed: &sealed,
+            client_key: client_key.as_deref(),
         },
     )
     .await
     .map_err(conflict)?;
+    let seq = match seq {
+        store::Appended::New(seq) => seq,
+        store::Appended::Existing(earlier) => return Ok(replayed(&earlier)),
+    };
     access::record(
         state,
         AuditEntry::new(&auth.user.id, &auth.audit_role(), "session_entry")
@@ -1248,22 +1321,26 @@ pub async fn apply_event(
         seq,
         kind,
         at: rfc3339(now),
+        replayed: false,
     })
 }
 
 #[utoipa::path(post, path = "/api/v1/sessions/{id}/events", tag = "session", params(("id" = String, Path)),
-    request_body(content = Object, description = "`{kind, ...}`: mode, vitals, dose, note, adverse_event, discharge, ack or correction"),
-    responses((status = 201, body = EventCreated), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+    request_body(content = Object, description = "`{kind, client_key?, ...}`: mode, vitals, dose, note, adverse_event, discharge, ack or correction"),
+    responses((status = 201, body = EventCreated), (status = 200, description = "stored earlier under the same client_key", body = EventCreated), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn post_event(
     State(state): State<AppState>,
     SignedIn(auth): SignedIn,
     Path(id): Path<String>,
     Json(body): Json<Value>,
 ) -> AppResult<(StatusCode, Json<EventCreated>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(apply_event(&state, &auth, &id, &body).await?),
-    ))
+    let created = apply_event(&state, &auth, &id, &body).await?;
+    let status = if created.replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(created)))
 }
 
 // --- live stream ----------------------------------------------------------------------------

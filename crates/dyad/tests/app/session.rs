@@ -277,6 +277,9 @@ async fn booking_names_each_unmet_gate_then_books_once_every_gate_holds() {
         .get_bearer(&team.facilitator, &format!("/api/v1/duos/{}", pair.duo_id))
         .await;
     assert_eq!(duo["phase"], "scheduled");
+    let (status, listed) = app.get_bearer(&pair.a_token, &path).await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    assert_eq!(listed[0]["id"], s["id"]);
     let (_, audit) = app
         .get_bearer(&team.admin, "/api/v1/audit?action=book_session")
         .await;
@@ -509,6 +512,24 @@ async fn the_console_records_every_entry_with_alerts_corrections_and_live_consen
     let (status, state) = app.get_bearer(fac, &console).await;
     assert_eq!(status, StatusCode::OK, "{state}");
     assert_eq!(state["measurement_due"][&pair.b_pid], true);
+
+    // A console that lost its connection resends its queue: each entry is stored once.
+    let queued =
+        json!({"kind": "note", "text": "Written while offline.", "client_key": "tablet-1-0007"});
+    let (status, first) = post(&app, fac, &session, queued.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let (status, again) = post(&app, fac, &session, queued).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["seq"], first["seq"]);
+    assert_eq!(again["replayed"], true);
+    let (status, _) = post(
+        &app,
+        fac,
+        &session,
+        json!({"kind": "note", "text": "x", "client_key": "no spaces please"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // Notes and adverse events.
     let (status, note) = post(
@@ -918,6 +939,12 @@ async fn a_one_person_session_serves_the_individual_tracks() {
     assert_eq!(status, StatusCode::CREATED, "{s}");
     assert_eq!(s["participant_id"], json!(pair.b_pid));
     let session = s["id"].as_str().unwrap().to_string();
+    // Bo sees their own session's booking; Alex does not.
+    let (status, mine) = app.get_bearer(&pair.b_token, &path).await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    assert_eq!(mine.as_array().unwrap().len(), 1);
+    let (_, theirs) = app.get_bearer(&pair.a_token, &path).await;
+    assert_eq!(theirs, json!([]));
     // The console is about Bo alone.
     let (status, body) = post(&app, &facilitator, &session, json!({"kind": "vitals", "participant_id": pair.a_pid, "systolic": 120, "diastolic": 80, "pulse": 70, "temperature_c": 36.8})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
