@@ -249,7 +249,16 @@ pub async fn booking_submit(
     match apply_booking(&state, &auth, &id, &request).await {
         Ok(s) => Ok(Redirect::to(&format!("/sessions/{}?saved=booked", s.id)).into_response()),
         Err(AppError::Conflict(detail)) => {
-            let refused = reasons(&detail);
+            // The gates name participants by id; the page names them.
+            let ctx = duo::load(&state, &id).await?;
+            let refused = reasons(&detail)
+                .into_iter()
+                .map(|r| {
+                    ctx.participants
+                        .iter()
+                        .fold(r, |r, p| r.replace(&p.id, &p.name))
+                })
+                .collect();
             booking_for(
                 &state,
                 tr,
