@@ -2,6 +2,7 @@
 //! (each file in `tests/` would be its own binary and its own link step).
 
 mod cli;
+mod console_pages;
 mod foundation;
 mod helpers;
 mod identity;
