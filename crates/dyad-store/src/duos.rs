@@ -88,12 +88,11 @@ pub fn pseudonym(prefix: char) -> String {
     use rand::RngCore;
     const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTVWXYZ";
     let mut out = String::from(prefix);
-    for group in 0..2 {
+    for _ in 0..2 {
         out.push('-');
         for _ in 0..4 {
             let i = (rand::rngs::OsRng.next_u32() as usize) % ALPHABET.len();
             out.push(char::from(ALPHABET[i]));
-            let _ = group;
         }
     }
     out

@@ -27,6 +27,8 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Tr;
 use crate::state::AppState;
 
+use super::label;
+
 pub fn routes() -> (Router<AppState>, Vec<&'static str>) {
     crate::route_table! {
         "/duos/{id}/sessions/new" => get(booking_page).post(booking_submit),
@@ -37,17 +39,6 @@ pub fn routes() -> (Router<AppState>, Vec<&'static str>) {
 }
 
 // ---------------------------------------------------------------- shared bits
-
-/// A label from the catalogue, or the raw value made readable when there is none.
-fn label(tr: &Tr, prefix: &str, value: &str) -> String {
-    let key = format!("{prefix}-{value}");
-    let text = tr.t(&key);
-    if text == key {
-        value.replace('_', " ")
-    } else {
-        text
-    }
-}
 
 /// `2027-01-15T09:00:00Z` → `2027-01-15 09:00 UTC`.
 fn when(tr: &Tr, rfc3339: &str) -> String {

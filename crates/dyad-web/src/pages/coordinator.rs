@@ -27,17 +27,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Tr;
 use crate::state::AppState;
 
-/// A label from the catalogue, or the raw value when the catalogue has none (a phase or
-/// event added later still shows something readable).
-fn label(tr: &Tr, prefix: &str, value: &str) -> String {
-    let key = format!("{prefix}-{value}");
-    let text = tr.t(&key);
-    if text == key {
-        value.replace('_', " ")
-    } else {
-        text
-    }
-}
+use super::label;
 
 // ---------------------------------------------------------------- the list
 

@@ -131,6 +131,18 @@ impl Ctx {
     }
 }
 
+/// A label from the catalogue (`<prefix>-<value>`), or the raw value made readable when the
+/// catalogue has none, so a phase or kind added later still shows something.
+pub(crate) fn label(tr: &Tr, prefix: &str, value: &str) -> String {
+    let key = format!("{prefix}-{value}");
+    let text = tr.t(&key);
+    if text == key {
+        value.replace('_', " ")
+    } else {
+        text
+    }
+}
+
 /// Renders a template as an HTML response.
 pub fn render<T: Template>(template: &T) -> AppResult<Response> {
     Ok(Html(template.render()?).into_response())
