@@ -9,5 +9,6 @@ pub mod instruments;
 pub mod pathway;
 pub mod policy;
 pub mod protocol;
+pub mod research;
 pub mod screening;
 pub mod time;

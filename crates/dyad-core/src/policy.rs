@@ -231,6 +231,9 @@ named_enum! {
         Settings = "settings",
         /// The pseudonymised research export (system).
         ResearchExport = "research_export",
+        /// Study settings: protocol id and the research consent documents a study uses
+        /// (system; administration, never clinical content).
+        Study = "study",
         /// Everything held about a participant, for that participant (owned).
         PersonalExport = "personal_export",
         /// Crypto-shredding a participant's data (owned).
@@ -243,7 +246,12 @@ impl ResourceKind {
     pub const fn scope(self) -> ResourceScope {
         use ResourceKind as K;
         match self {
-            K::Rooms | K::AuditTrail | K::Accounts | K::Settings | K::ResearchExport => {
+            K::Rooms
+            | K::AuditTrail
+            | K::Accounts
+            | K::Settings
+            | K::ResearchExport
+            | K::Study => {
                 ResourceScope::System
             }
             K::DuoSummary
@@ -737,6 +745,7 @@ fn rule(role: Role, rel: Relation, action: Action, res: &Resource<'_>) -> Decisi
         (K::Accounts | K::Settings, Read | Write, _) if admin => Allow,
         (K::Erasure, Write, _) if admin => Allow,
         (K::ResearchExport, Export, _) if researcher => Allow,
+        (K::Study, Read | Write, _) if admin || role == Role::Coordinator => Allow,
 
         _ => Deny,
     }
@@ -905,6 +914,12 @@ mod tests {
     sign      .     .     .   |   .     .     .   |   .     .     .   |   .     .    |   .   |  .     .
     decide    .     .     .   |   .     .     .   |   .     .     .   |   .     .    |   .   |  .     .
     export    .     .     .   |   .     .     .   |   .     .     .   |   .     .    |   A   |  .     .
+    [study]
+    read      .     .     .   |   .     .     .   |   .     .     .   |   A     A    |   .   |  A     A
+    write     .     .     .   |   .     .     .   |   .     .     .   |   A     A    |   .   |  A     A
+    sign      .     .     .   |   .     .     .   |   .     .     .   |   .     .    |   .   |  .     .
+    decide    .     .     .   |   .     .     .   |   .     .     .   |   .     .    |   .   |  .     .
+    export    .     .     .   |   .     .     .   |   .     .     .   |   .     .    |   .   |  .     .
     [personal_export]
     read      A     .     .   |   .     .     .   |   .     .     .   |   .     .    |   .   |  .     .
     write     .     .     .   |   .     .     .   |   .     .     .   |   .     .    |   .   |  .     .
