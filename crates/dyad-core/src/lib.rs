@@ -3,7 +3,9 @@
 //! Every function here is pure: time comes in as a parameter, data comes in as values.
 //! The store and web layers call into this crate; it never calls out.
 
+pub mod aftercare;
 pub mod calendar;
+pub mod chart;
 pub mod forms;
 pub mod instruments;
 pub mod pathway;
