@@ -242,6 +242,17 @@ impl Sealer {
         Ok(DataKey(key))
     }
 
+    /// A fresh data key for a new `owner`, with its wrapped form for the `data_keys` row
+    /// (`wrapped_key`, stored beside [`Sealer::master_key_id`]): the same row
+    /// [`Sealer::data_key`] writes on first use, for bulk writers that create many owners at
+    /// once without a round trip each.
+    pub fn new_data_key(&self, owner: &str) -> StoreResult<(DataKey, Vec<u8>)> {
+        let mut key = Zeroizing::new([0u8; 32]);
+        key.copy_from_slice(&XChaCha20Poly1305::generate_key(&mut OsRng));
+        let wrapped = encrypt(&self.master.cipher(), &wrap_aad(owner), key.as_slice())?;
+        Ok((DataKey(key), wrapped))
+    }
+
     pub async fn seal(
         &self,
         db: &Db,
