@@ -6,7 +6,6 @@
 //! text with `$n` parameters runs on both. Each backend has its own migration folder.
 
 pub mod accounts;
-pub mod aftercare;
 pub mod audit;
 pub mod bulk;
 pub mod db;
@@ -17,7 +16,6 @@ pub mod jobs;
 pub mod journal;
 pub mod password;
 pub mod preparation;
-pub mod research;
 pub mod screening;
 pub mod sealing;
 pub mod secrets;
