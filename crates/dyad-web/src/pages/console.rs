@@ -18,8 +18,8 @@ use serde_json::{Map, Value, json};
 use super::{Ctx, FormErrors, field, fields, form_pairs, render_status};
 use crate::access;
 use crate::api::session::{
-    ConsoleView, NewSession, SessionContext, apply_booking, apply_event, console_of, load_for_team,
-    protocol,
+    ConsoleView, NewSession, SessionContext, apply_booking, apply_close, apply_event, console_of,
+    load_for_team, protocol,
 };
 use crate::auth::{Authenticated, Lang, SignedIn};
 use crate::duo::{self, DuoContext};
@@ -35,6 +35,7 @@ pub fn routes() -> (Router<AppState>, Vec<&'static str>) {
         "/sessions/{id}" => get(console_page),
         "/sessions/{id}/live" => get(live_fragment),
         "/sessions/{id}/events" => post(event_submit),
+        "/sessions/{id}/close" => post(close_submit),
     }
 }
 
@@ -319,6 +320,10 @@ pub struct Entry {
     pub summary: String,
     pub correction_of: Option<i64>,
     pub corrected: bool,
+    /// The form a correction of this entry is made in (the original entry's kind), or
+    /// empty when the page offers no correction (mode switches, acknowledgements,
+    /// discharges).
+    pub form_kind: String,
 }
 
 /// What the live part shows: both columns and the timeline.
@@ -362,6 +367,11 @@ fn value_text(v: &Value) -> String {
         Value::Bool(true) => "✓".into(),
         Value::Bool(false) => "✗".into(),
         Value::Null => String::new(),
+        // 200.0 reads (and fills a form) as 200.
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+            _ => n.to_string(),
+        },
         other => other.to_string(),
     }
 }
@@ -476,6 +486,7 @@ fn live_of(tr: &Tr, sc: &SessionContext, v: &ConsoleView) -> Live {
             summary: summary(tr, &e.data),
             correction_of: e.corrects.as_deref().and_then(seq_of),
             corrected: e.corrected_by.is_some(),
+            form_kind: correctable_kind(v, e),
         })
         .collect();
     let latest = timeline
@@ -522,6 +533,82 @@ fn live_of(tr: &Tr, sc: &SessionContext, v: &ConsoleView) -> Live {
     }
 }
 
+/// Entries whose form the console shows again, filled in, to correct them.
+const CORRECTABLE: [&str; 4] = ["vitals", "dose", "adverse_event", "note"];
+
+/// The kind of the original entry behind `e` (a correction corrects the original), when
+/// the console can correct it.
+fn correctable_kind(v: &ConsoleView, e: &crate::api::session::TimelineEntry) -> String {
+    let root = match &e.corrects {
+        Some(id) => v.timeline.iter().find(|o| &o.id == id).unwrap_or(e),
+        None => e,
+    };
+    if CORRECTABLE.contains(&root.kind.as_str()) {
+        root.kind.clone()
+    } else {
+        String::new()
+    }
+}
+
+/// The entry being corrected: its form is shown filled in with the recorded values and
+/// posts a `correction` pointing at it.
+#[derive(Default)]
+pub struct Correcting {
+    pub id: String,
+    pub seq: i64,
+    pub kind: String,
+    pub pid: String,
+    /// "You are correcting entry #n…", in the reader's language.
+    pub notice: String,
+}
+
+impl Correcting {
+    pub fn is(&self, kind: &str, pid: &str) -> bool {
+        !self.id.is_empty() && self.kind == kind && self.pid == pid
+    }
+
+    /// The entry `id` of the console, with its recorded values as if they had been posted.
+    fn of(v: &ConsoleView, id: &str) -> Option<(Correcting, Posted)> {
+        let e = v.timeline.iter().find(|e| e.id == id)?;
+        let kind = correctable_kind(v, e);
+        if kind.is_empty() {
+            return None;
+        }
+        // A note's "about" is a choice in the one note form, not a column.
+        let pid = if kind == "note" {
+            String::new()
+        } else {
+            e.participant_id.clone().unwrap_or_default()
+        };
+        let mut pairs: Vec<(String, String)> = e
+            .data
+            .as_object()
+            .map(|o| {
+                o.iter()
+                    .filter(|(_, v)| !v.is_object())
+                    .map(|(k, v)| (k.clone(), value_text(v)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if kind == "note" {
+            pairs.push((
+                "participant_id".into(),
+                e.participant_id.clone().unwrap_or_default(),
+            ));
+        }
+        Some((
+            Correcting {
+                id: e.id.clone(),
+                seq: e.seq,
+                kind: kind.clone(),
+                pid: pid.clone(),
+                notice: String::new(),
+            },
+            Posted { kind, pid, pairs },
+        ))
+    }
+}
+
 /// What a failed entry form posted, to show it again next to its errors.
 #[derive(Default)]
 pub struct Posted {
@@ -559,6 +646,7 @@ struct ConsolePage {
     checklist: Vec<(String, String)>,
     f: FormErrors,
     posted: Posted,
+    correcting: Correcting,
     saved: Option<String>,
 }
 
@@ -570,24 +658,51 @@ struct LivePart {
 }
 
 #[derive(Deserialize, Default)]
-pub struct SavedQuery {
+pub struct ConsoleQuery {
+    saved: Option<String>,
+    /// An entry to correct: its form is shown filled in.
+    correct: Option<String>,
+}
+
+/// What the console shows besides the live state: a failed form with its errors, or the
+/// entry being corrected.
+#[derive(Default)]
+struct Shown {
+    f: FormErrors,
+    posted: Posted,
+    /// Set for a correction that failed validation (the entry id), or from `?correct=`.
+    correct: Option<String>,
     saved: Option<String>,
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn console_for(
     state: &AppState,
     tr: Tr,
     auth: &Authenticated,
     id: &str,
-    f: FormErrors,
-    posted: Posted,
-    saved: Option<String>,
+    shown: Shown,
     status: StatusCode,
 ) -> AppResult<Response> {
     staff_only(auth)?;
     let sc = load_for_team(state, auth, id, Action::Read).await?;
     let view = console_of(state, &sc).await?;
+    let Shown {
+        f,
+        mut posted,
+        correct,
+        saved,
+    } = shown;
+    let mut correcting = Correcting::default();
+    if let Some((found, recorded)) = correct.as_deref().and_then(|c| Correcting::of(&view, c)) {
+        // After a failed correction the posted values stay; from a link, the recorded ones.
+        if posted.kind.is_empty() {
+            posted = recorded;
+        }
+        correcting = Correcting {
+            notice: tr.ta("console-correcting", &[("seq", &found.seq.to_string())]),
+            ..found
+        };
+    }
     let live = live_of(&tr, &sc, &view);
     let checklist = protocol()?
         .discharge
@@ -606,6 +721,7 @@ async fn console_for(
         checklist,
         f,
         posted,
+        correcting,
         saved,
         live,
         ctx: Ctx::new(state, tr, Some(auth)).wide(),
@@ -618,23 +734,20 @@ pub async fn console_page(
     Lang(tr): Lang,
     SignedIn(auth): SignedIn,
     Path(id): Path<String>,
-    Query(q): Query<SavedQuery>,
+    Query(q): Query<ConsoleQuery>,
 ) -> AppResult<Response> {
     let saved = match q.saved.as_deref() {
-        Some(what @ ("booked" | "entry")) => Some(tr.t(&format!("console-saved-{what}"))),
+        Some(what @ ("booked" | "entry" | "closed")) => {
+            Some(tr.t(&format!("console-saved-{what}")))
+        }
         _ => None,
     };
-    console_for(
-        &state,
-        tr,
-        &auth,
-        &id,
-        FormErrors::default(),
-        Posted::default(),
+    let shown = Shown {
+        correct: q.correct,
         saved,
-        StatusCode::OK,
-    )
-    .await
+        ..Shown::default()
+    };
+    console_for(&state, tr, &auth, &id, shown, StatusCode::OK).await
 }
 
 /// The live part alone (both columns and the timeline), for `console.js` to swap in.
@@ -673,7 +786,8 @@ fn event_body(pairs: &[(String, String)]) -> Value {
     let mut checklist = Map::new();
     for (k, v) in pairs {
         let v = v.trim();
-        if k == "csrf" || v.is_empty() {
+        // `of_kind` only tells the page which form a correction came from.
+        if k == "csrf" || k == "of_kind" || v.is_empty() {
             continue;
         }
         if k == "check" {
@@ -714,7 +828,13 @@ pub async fn event_submit(
                 }
                 other => return Err(other),
             };
-            let kind = field(&pairs, "kind").to_string();
+            // A correction is shown again in the form of the entry it corrects.
+            let correct = (field(&pairs, "kind") == "correction")
+                .then(|| field(&pairs, "corrects").to_string());
+            let kind = match correct {
+                Some(_) => field(&pairs, "of_kind").to_string(),
+                None => field(&pairs, "kind").to_string(),
+            };
             // A note's "about" is a choice, not the column its form sits in.
             let pid = if kind == "note" {
                 String::new()
@@ -733,18 +853,52 @@ pub async fn event_submit(
                     FieldError::new(&anchor, e.message)
                 })
                 .collect();
-            let posted = Posted { kind, pid, pairs };
-            console_for(
-                &state,
-                tr,
-                &auth,
-                &id,
-                FormErrors(errors),
-                posted,
-                None,
-                status,
-            )
-            .await
+            let shown = Shown {
+                f: FormErrors(errors),
+                posted: Posted { kind, pid, pairs },
+                correct,
+                saved: None,
+            };
+            console_for(&state, tr, &auth, &id, shown, status).await
         }
+    }
+}
+
+/// Closing the session day: refused in words until each person's discharge is recorded;
+/// once closed, the protocol's follow-up contacts are scheduled.
+pub async fn close_submit(
+    State(state): State<AppState>,
+    Lang(tr): Lang,
+    SignedIn(auth): SignedIn,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    staff_only(&auth)?;
+    match apply_close(&state, &auth, &id).await {
+        Ok(_) => Ok(Redirect::to(&format!("/sessions/{id}?saved=closed")).into_response()),
+        Err(AppError::Conflict(detail)) => {
+            // Name the people still waiting for their discharge, in the reader's language.
+            let sc = load_for_team(&state, &auth, &id, Action::Read).await?;
+            let view = console_of(&state, &sc).await?;
+            let waiting: Vec<String> = view
+                .participants
+                .iter()
+                .filter(|p| !view.discharged.contains(*p))
+                .map(|p| name_in(&sc.ctx, p))
+                .collect();
+            let message = if waiting.is_empty() {
+                detail
+            } else {
+                tr.ta(
+                    "console-close-needs-discharge",
+                    &[("names", &waiting.join(", "))],
+                )
+            };
+            let shown = Shown {
+                f: FormErrors(vec![FieldError::new("close", message)]),
+                ..Shown::default()
+            };
+            console_for(&state, tr, &auth, &id, shown, StatusCode::CONFLICT).await
+        }
+        Err(other) => Err(other),
     }
 }

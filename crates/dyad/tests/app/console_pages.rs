@@ -347,3 +347,140 @@ async fn one_facilitator_records_vitals_over_the_limit_the_other_sees_and_acknow
     let (status, nobody) = get(&d.outsider, &app, "/sessions/no-such-session").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{nobody}");
 }
+
+#[tokio::test]
+async fn an_entry_is_corrected_through_its_filled_in_form_and_the_day_closes_after_discharge() {
+    let app = spawn_app().await;
+    let d = in_preparation(&app).await;
+    meet_gates(&app, &d).await;
+    let (status, location) = book(&app, &d, "Garden room").await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let id = between(&format!("{location}?"), "/sessions/", "?");
+    let page = format!("/sessions/{id}");
+    let events = format!("/sessions/{id}/events");
+    let c = &d.fac1.2;
+
+    // A typo: pulse 200 where 100 was measured.
+    let token = csrf(c, &app, &page).await;
+    let (status, to) = post(
+        c,
+        &app,
+        &events,
+        &[
+            ("csrf", &token),
+            ("kind", "vitals"),
+            ("participant_id", &d.pair.b_pid),
+            ("systolic", "120"),
+            ("diastolic", "80"),
+            ("pulse", "200"),
+            ("temperature_c", "36.8"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+    let (_, console) = get(c, &app, &page).await;
+    let entry = between(&console, "?correct=", "#correcting");
+
+    // The link opens the vitals form filled in with what was recorded, as a correction.
+    let (status, form) = get(c, &app, &format!("{page}?correct={entry}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains("You are correcting entry #"), "{form}");
+    assert!(
+        form.contains("name=\"kind\" value=\"correction\""),
+        "{form}"
+    );
+    assert!(
+        form.contains(&format!("name=\"corrects\" value=\"{entry}\"")),
+        "{form}"
+    );
+    assert!(
+        form.contains("value=\"200\""),
+        "recorded value shown: {form}"
+    );
+
+    // A bad value in the correction is refused in words and the form stays a correction.
+    let token = between(&form, "name=\"csrf\" value=\"", "\"");
+    let correction = |pulse: &'static str| {
+        vec![
+            ("csrf", token.clone()),
+            ("kind", "correction".to_string()),
+            ("corrects", entry.clone()),
+            ("of_kind", "vitals".to_string()),
+            ("participant_id", d.pair.b_pid.clone()),
+            ("systolic", "120".to_string()),
+            ("diastolic", "80".to_string()),
+            ("pulse", pulse.to_string()),
+            ("temperature_c", "36.8".to_string()),
+        ]
+    };
+    let bad = correction("-5");
+    let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, body) = post(c, &app, &events, &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("value=\"-5\""), "{body}");
+    assert!(
+        body.contains("name=\"kind\" value=\"correction\""),
+        "{body}"
+    );
+
+    let good = correction("100");
+    let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, to) = post(c, &app, &events, &good).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+
+    // Both entries stay; the original is marked, the correction points at it, and the
+    // console's latest vitals show the corrected value.
+    let (status, state) = app
+        .get_bearer(&d.fac2.1, &format!("/api/v1/sessions/{id}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{state}");
+    let timeline = state["timeline"].as_array().unwrap();
+    let original = timeline.iter().find(|e| e["id"] == entry.as_str()).unwrap();
+    assert_eq!(original["data"]["pulse"], 200.0, "{original}");
+    assert!(original["corrected_by"].is_string(), "{original}");
+    let fixed = timeline
+        .iter()
+        .find(|e| e["corrects"] == entry.as_str())
+        .unwrap();
+    assert_eq!(fixed["kind"], "correction");
+    assert_eq!(fixed["data"]["pulse"], 100.0);
+    assert_eq!(state["vitals"][&d.pair.b_pid]["pulse"], 100.0, "{state}");
+
+    // Closing before the discharges is refused, naming who is waiting.
+    let token = csrf(c, &app, &page).await;
+    let close = format!("/sessions/{id}/close");
+    let (status, body) = post(c, &app, &close, &[("csrf", &token)]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body.contains("Record the discharge first for: Alex, Bo"),
+        "{body}"
+    );
+    for pid in [&d.pair.a_pid, &d.pair.b_pid] {
+        let (status, to) = post(
+            c,
+            &app,
+            &events,
+            &[
+                ("csrf", &token),
+                ("kind", "discharge"),
+                ("participant_id", pid),
+                ("check", "vitals_stable"),
+                ("check", "suds_at_or_below_baseline"),
+                ("check", "clinician_agrees"),
+                ("check", "escort_or_overnight"),
+            ],
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+    }
+    let (status, to) = post(c, &app, &close, &[("csrf", &token)]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+    assert!(to.ends_with("?saved=closed"), "{to}");
+    let (_, closed) = get(&d.fac2.2, &app, &page).await;
+    assert!(closed.contains("The session is closed") || closed.contains("closed"));
+    assert!(
+        !closed.contains("?correct="),
+        "no corrections after closing"
+    );
+    assert!(!closed.contains(&format!("action=\"{close}\"")));
+}
