@@ -66,6 +66,11 @@ impl From<dyad_store::StoreError> for AppError {
     fn from(e: dyad_store::StoreError) -> Self {
         match e {
             dyad_store::StoreError::NotFound => AppError::NotFound,
+            // Crypto-shredded: say so plainly instead of failing as an internal error.
+            dyad_store::StoreError::KeyDestroyed => AppError::Conflict(
+                "This participant's data was erased at their request and can no longer be read."
+                    .into(),
+            ),
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -222,6 +227,31 @@ where
                 }
                 other => AppError::BadRequest(other.body_text()),
             }),
+        }
+    }
+}
+
+/// Query-string extractor whose rejections are problem documents too (axum's own answers
+/// `text/plain`): a value of the wrong type is named as invalid input (422).
+pub struct Query<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for Query<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(Query(v)),
+            Err(rejection) => Err(AppError::Validation(vec![FieldError::new(
+                "query",
+                rejection.body_text(),
+            )])),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The duo as staff and participants see it: listing, the duo itself, the care team,
 //! private withdrawal, the administrative timeline, and break-glass access.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use dyad_core::pathway::{PathwayFacts, Transition};
 use dyad_core::policy::{self, Action, Resource, ResourceKind, TeamRole};
@@ -16,7 +16,7 @@ use crate::access;
 use crate::api::records::rfc3339;
 use crate::auth::{Authenticated, SignedIn};
 use crate::duo::{self, DuoContext};
-use crate::error::{AppError, AppResult, FieldError, Json, Problem};
+use crate::error::{AppError, AppResult, FieldError, Json, Problem, Query};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -517,7 +517,7 @@ pub async fn apply_break_glass(
 }
 
 #[utoipa::path(post, path = "/api/v1/duos/{id}/break-glass", tag = "duos", request_body = BreakGlassRequest, params(("id" = String, Path)),
-    responses((status = 201, body = BreakGlassGranted), (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+    responses((status = 201, body = BreakGlassGranted), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn break_glass(
     State(state): State<AppState>,
     SignedIn(auth): SignedIn,

@@ -256,7 +256,7 @@ pub struct TotpEnrolment {
 }
 
 #[utoipa::path(post, path = "/api/v1/me/totp/enrol", tag = "identity",
-    responses((status = 200, body = TotpEnrolment), (status = 403, body = Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = TotpEnrolment), (status = 403, body = Problem), (status = 409, body = Problem, description = "Already enrolled")), security(("bearer" = [])))]
 pub async fn totp_enrol(
     State(state): State<AppState>,
     Pending(auth): Pending,
@@ -319,7 +319,7 @@ pub async fn apply_totp_confirm(
 }
 
 #[utoipa::path(post, path = "/api/v1/me/totp/confirm", tag = "identity", request_body = TotpCode,
-    responses((status = 200, body = RecoveryCodes), (status = 422, body = Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = RecoveryCodes), (status = 409, body = Problem, description = "Already enrolled, or no enrolment started"), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn totp_confirm(
     State(state): State<AppState>,
     Pending(auth): Pending,

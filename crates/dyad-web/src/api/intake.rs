@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use dyad_core::forms::Form;
 use dyad_core::instruments::Score;
@@ -23,7 +23,7 @@ use crate::access;
 use crate::api::records::rfc3339;
 use crate::auth::{Authenticated, SignedIn};
 use crate::duo::{self, DuoContext};
-use crate::error::{AppError, AppResult, FieldError, Json, Problem};
+use crate::error::{AppError, AppResult, FieldError, Json, Problem, Query};
 use crate::state::AppState;
 
 static FORM: OnceLock<Form> = OnceLock::new();

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, and its OpenAPI 3.1 document generated from the handlers.
 
+pub mod documented_errors;
 pub mod documents;
 pub mod duos;
 pub mod identity;
@@ -16,6 +17,8 @@ pub mod staff;
 use axum::Router;
 use axum::routing::{get, patch, post, put};
 use utoipa::OpenApi;
+
+use documented_errors::ProblemResponses;
 
 use crate::state::AppState;
 
@@ -170,7 +173,7 @@ pub fn routes() -> (Router<AppState>, Vec<&'static str>) {
         session::close,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &ProblemResponses)
 )]
 pub struct ApiDoc;
 

@@ -1,6 +1,6 @@
 //! The audit trail for admins, break-glass grants, and "who accessed my record".
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use dyad_core::policy::{Action, Resource, ResourceKind};
 use dyad_store::accounts;
 use dyad_store::audit::{self, AuditFilter, AuditRecord};
@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::access;
 use crate::auth::SignedIn;
-use crate::error::{AppError, AppResult, Json, Problem};
+use crate::error::{AppError, AppResult, Json, Problem, Query};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams, Default)]

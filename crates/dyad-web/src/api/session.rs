@@ -773,6 +773,8 @@ fn alerts_of(p: &Protocol, events: &[Opened]) -> Vec<AlertView> {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+// Its own name in the OpenAPI document: the duo timeline has a `TimelineEntry` too.
+#[schema(as = SessionTimelineEntry)]
 pub struct TimelineEntry {
     pub id: String,
     pub seq: i64,

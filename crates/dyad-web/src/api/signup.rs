@@ -389,7 +389,7 @@ async fn send_invitation(
 }
 
 #[utoipa::path(post, path = "/api/v1/signup", tag = "sign-up", request_body = SignupRequest,
-    responses((status = 201, body = Joined), (status = 422, body = Problem)))]
+    responses((status = 201, body = Joined), (status = 422, body = Problem), (status = 429, body = Problem, description = "Too many sign-ups from this address; see Retry-After")))]
 pub async fn signup(
     State(state): State<AppState>,
     crate::auth::ClientAddr(client): crate::auth::ClientAddr,
@@ -819,7 +819,7 @@ pub async fn apply_resend(state: &AppState, auth: &Authenticated) -> AppResult<(
 }
 
 #[utoipa::path(post, path = "/api/v1/me/invitation/resend", tag = "sign-up",
-    responses((status = 204), (status = 409, body = Problem)), security(("bearer" = [])))]
+    responses((status = 204), (status = 409, body = Problem), (status = 429, body = Problem, description = "Too many new links today; see Retry-After")), security(("bearer" = [])))]
 pub async fn resend(
     State(state): State<AppState>,
     SignedIn(auth): SignedIn,
