@@ -8,7 +8,7 @@ use fantoccini::key::Key;
 use crate::harness::{Browser, Viewport, run};
 
 /// Presses and releases each key in turn, as a person on a keyboard does.
-async fn press(browser: &Browser, keys: &[char]) {
+pub(crate) async fn press(browser: &Browser, keys: &[char]) {
     let mut actions = KeyActions::new("keyboard".to_string());
     for &key in keys {
         actions = actions
@@ -22,12 +22,12 @@ async fn press(browser: &Browser, keys: &[char]) {
         .expect("key actions");
 }
 
-async fn type_text(browser: &Browser, text: &str) {
+pub(crate) async fn type_text(browser: &Browser, text: &str) {
     press(browser, &text.chars().collect::<Vec<_>>()).await;
 }
 
 /// A short description of the focused element: tag, id, class and href.
-async fn focused(browser: &Browser) -> String {
+pub(crate) async fn focused(browser: &Browser) -> String {
     browser
         .client
         .execute(
@@ -45,7 +45,7 @@ async fn focused(browser: &Browser) -> String {
 }
 
 /// Tabs forward until `want` (a fragment of [`focused`]) has focus; fails after `max` tabs.
-async fn tab_to(browser: &Browser, want: &str, max: usize) -> usize {
+pub(crate) async fn tab_to(browser: &Browser, want: &str, max: usize) -> usize {
     let mut seen = Vec::new();
     for n in 1..=max {
         press(browser, &[Key::Tab.into()]).await;

@@ -16,4 +16,5 @@ mod audit_selftest;
 mod keyboard;
 mod language;
 mod public;
+mod session_day;
 mod staff;

@@ -1,0 +1,603 @@
+//! The session day in real browsers: two facilitators, each on their own tablet, run one
+//! duo session. One switches the mode and records vital signs over the protocol's limit;
+//! the other sees the alert arrive without reloading and acknowledges it; a participant
+//! withdraws a consent on her phone and both consoles show it within seconds; a
+//! correction, both discharges and the close follow. The steps before the session day
+//! (accounts, intake, screening decision, preparation gates) are set up over the JSON API:
+//! their pages have their own journeys.
+
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use fantoccini::key::Key;
+
+use crate::harness::{Browser, Dyad, Viewport, run, totp_now};
+use crate::keyboard::{press, tab_to};
+
+const STAFF_PASSWORD: &str = "a staff member's long passphrase";
+const ALEX_PASSWORD: &str = "alex's own long passphrase";
+
+/// The JSON API of the running dyad, with bearer tokens.
+struct Api {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Api {
+    fn new(app: &Dyad) -> Api {
+        Api {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("http client"),
+            base: app.base.clone(),
+        }
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        token: Option<&str>,
+        path: &str,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if method != Method::GET {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("dyad answers");
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// A call that must succeed; answers the body.
+    async fn ok(&self, method: Method, token: Option<&str>, path: &str, body: Value) -> Value {
+        let (status, answer) = self.call(method.clone(), token, path, body).await;
+        assert!(status.is_success(), "{method} {path}: {status} {answer}");
+        answer
+    }
+
+    async fn login(&self, email: &str, password: &str) -> String {
+        let body = self
+            .ok(
+                Method::POST,
+                None,
+                "/api/v1/auth/login",
+                json!({"email": email, "password": password}),
+            )
+            .await;
+        body["token"].as_str().expect("token").to_string()
+    }
+
+    /// Enrols the authenticator app for a signed-in account; answers the recovery codes.
+    async fn enrol_totp(&self, token: &str) -> Vec<String> {
+        let enrol = self
+            .ok(
+                Method::POST,
+                Some(token),
+                "/api/v1/me/totp/enrol",
+                json!({}),
+            )
+            .await;
+        let secret = enrol["secret"].as_str().expect("secret");
+        let codes = self
+            .ok(
+                Method::POST,
+                Some(token),
+                "/api/v1/me/totp/confirm",
+                json!({"code": totp_now(secret)}),
+            )
+            .await;
+        codes["recovery_codes"]
+            .as_array()
+            .expect("recovery codes")
+            .iter()
+            .map(|c| c.as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+}
+
+/// A staff member set up from the mailed link: id, bearer token and recovery codes (the
+/// browser signs in with one, as a TOTP code may be used once only).
+struct Staff {
+    id: String,
+    email: String,
+    token: String,
+    recovery: Vec<String>,
+}
+
+async fn staff(api: &Api, app: &Dyad, admin: &str, name: &str, roles: &[&str]) -> Staff {
+    let email = format!("{}@clinic.example", name.to_lowercase());
+    let created = api
+        .ok(
+            Method::POST,
+            Some(admin),
+            "/api/v1/staff",
+            json!({"name": name, "email": email, "roles": roles}),
+        )
+        .await;
+    let link = app.link_in(&app.newest_mail_to(&email), "/setup/");
+    let token = link.rsplit('/').next().unwrap_or_default();
+    api.ok(
+        Method::POST,
+        None,
+        &format!("/api/v1/setup/{token}"),
+        json!({"password": STAFF_PASSWORD}),
+    )
+    .await;
+    let bearer = api.login(&email, STAFF_PASSWORD).await;
+    let recovery = api.enrol_totp(&bearer).await;
+    Staff {
+        id: created["id"].as_str().expect("staff id").to_string(),
+        email,
+        token: bearer,
+        recovery,
+    }
+}
+
+fn intake_answers(medications: Value) -> Value {
+    json!({
+        "sex": "female", "date_of_birth": "1990-04-12", "weight_kg": 64,
+        "pregnant": "no", "breastfeeding": "no",
+        "conditions": [], "mental_health_care_now": "no", "psychiatric_admission_ever": "no",
+        "medications": medications, "substances": [],
+        "phq9": [1, 1, 0, 2, 1, 0, 1, 0, 0], "gad7": [1, 2, 1, 0, 1, 1, 0],
+        "pcl5": [0, 1, 1, 0, 2, 1, 0, 0, 1, 1, 0, 0, 1, 2, 0, 1, 0, 1, 0, 0],
+        "auditc": [2, 1, 0],
+        "self_harm": {"thoughts_past_month": false, "plan_past_month": false, "attempt_past_year": false, "attempt_ever": false},
+        "relationship": {"conflict": 2, "trust": 4, "safety": 5, "equality": 4, "pressured": false, "afraid_of_partner": false, "controlled": false},
+        "motivation": {"own": "To understand each other again", "mainly_for_partner": 1},
+        "intention": "To listen better", "goals": "Feel closer"
+    })
+}
+
+/// Everything up to a booked session day, over the API. Answers the session id.
+struct Booked {
+    session: String,
+    sam: Staff,
+    kim: Staff,
+}
+
+async fn book_a_session_day(app: &Dyad) -> Booked {
+    let api = Api::new(app);
+    // The first admin: one-time password, own password, authenticator.
+    let admin = api.login(&app.admin_email, &app.admin_password).await;
+    api.ok(
+        Method::POST,
+        Some(&admin),
+        "/api/v1/me/password",
+        json!({"current_password": app.admin_password, "new_password": "a calm and long admin passphrase"}),
+    )
+    .await;
+    api.enrol_totp(&admin).await;
+    let noor = staff(&api, app, &admin, "Noor", &["coordinator"]).await;
+    let mira = staff(&api, app, &admin, "Mira", &["clinician"]).await;
+    let sam = staff(&api, app, &admin, "Sam", &["facilitator"]).await;
+    let kim = staff(&api, app, &admin, "Kim", &["facilitator"]).await;
+
+    // Alex signs up and invites Bo; Bo joins from the mailed link.
+    let signed_up = api
+        .ok(
+            Method::POST,
+            None,
+            "/api/v1/signup",
+            json!({
+                "name": "Alex", "email": "alex@example.org", "password": ALEX_PASSWORD,
+                "relationship": "couple", "motivation": "We want to talk about last year.",
+                "partner": {"name": "Bo", "email": "bo@example.org"},
+                "age_confirmed": true, "accept_documents": true
+            }),
+        )
+        .await;
+    let duo = signed_up["duo_id"].as_str().expect("duo").to_string();
+    let alex_id = signed_up["participant_id"]
+        .as_str()
+        .expect("pid")
+        .to_string();
+    let verify = app.link_in(&app.newest_mail_to("alex@example.org"), "/verify/");
+    api.ok(
+        Method::POST,
+        None,
+        &format!(
+            "/api/v1/verify/{}",
+            verify.rsplit('/').next().unwrap_or_default()
+        ),
+        json!({}),
+    )
+    .await;
+    let join = app.link_in(&app.newest_mail_to("bo@example.org"), "/join/");
+    let joined = api
+        .ok(
+            Method::POST,
+            None,
+            &format!(
+                "/api/v1/invitations/{}/accept",
+                join.rsplit('/').next().unwrap_or_default()
+            ),
+            json!({"name": "Bo", "password": "bo's very own passphrase", "motivation": "To feel close again.",
+                   "age_confirmed": true, "accept_documents": true}),
+        )
+        .await;
+    let bo_id = joined["participant_id"].as_str().expect("pid").to_string();
+    let alex = api.login("alex@example.org", ALEX_PASSWORD).await;
+    let bo = api
+        .login("bo@example.org", "bo's very own passphrase")
+        .await;
+
+    api.ok(
+        Method::PUT,
+        Some(&noor.token),
+        &format!("/api/v1/duos/{duo}/team"),
+        json!({"members": [
+            {"user_id": mira.id, "role": "clinician"},
+            {"user_id": sam.id, "role": "facilitator"},
+            {"user_id": kim.id, "role": "facilitator"}
+        ]}),
+    )
+    .await;
+    for (token, meds) in [
+        (&alex, json!([{"name": "sertraline", "dose": "50 mg"}])),
+        (&bo, json!([])),
+    ] {
+        api.ok(
+            Method::PUT,
+            Some(token),
+            "/api/v1/me/intake",
+            json!({"answers": intake_answers(meds)}),
+        )
+        .await;
+        api.ok(
+            Method::POST,
+            Some(token),
+            "/api/v1/me/intake/submit",
+            json!({}),
+        )
+        .await;
+    }
+    api.ok(
+        Method::POST,
+        Some(&mira.token),
+        &format!("/api/v1/duos/{duo}/screening/decision"),
+        json!({"format": "duo", "rationale": "Reviewed both intakes and the findings.", "password": STAFF_PASSWORD}),
+    )
+    .await;
+
+    // Preparation: washout confirmed, checklists, a joint meeting held, the agreement signed.
+    api.ok(
+        Method::POST,
+        Some(&mira.token),
+        &format!("/api/v1/duos/{duo}/washout"),
+        json!({"participant_id": alex_id}),
+    )
+    .await;
+    for pid in [&alex_id, &bo_id] {
+        for item in ["support_contact", "ride_home"] {
+            api.ok(
+                Method::POST,
+                Some(&sam.token),
+                &format!("/api/v1/duos/{duo}/checklist"),
+                json!({"item": item, "participant_id": pid, "done": true}),
+            )
+            .await;
+        }
+    }
+    let past = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(2)).to_string();
+    let meeting = api
+        .ok(
+            Method::POST,
+            Some(&sam.token),
+            &format!("/api/v1/duos/{duo}/meetings"),
+            json!({"kind": "preparation", "with": "joint", "starts_at": past, "minutes": 60}),
+        )
+        .await;
+    api.ok(
+        Method::POST,
+        Some(&sam.token),
+        &format!(
+            "/api/v1/meetings/{}/held",
+            meeting["id"].as_str().expect("id")
+        ),
+        json!({"note": "A good first meeting."}),
+    )
+    .await;
+    let sections = json!({
+        "intentions": {alex_id.clone(): "To listen", bo_id.clone(): "To be honest"},
+        "boundaries": "No talk about the old flat.",
+        "touch": {alex_id.clone(): {"from_partner": ["hand"], "from_facilitator": ["shoulder"]},
+                  bo_id.clone(): {"from_partner": ["hand"], "from_facilitator": []}},
+        "proximity": "Mattresses a metre apart.",
+        "sharing": {alex_id.clone(): "Nothing without asking me", bo_id.clone(): "Nothing"},
+        "music": "Quiet music.", "time_outs": "A raised hand means a pause.",
+        "talking": "Quiet in the morning.", "shared_vs_own": "Mostly each in our own process.",
+        "difficult_moments": "The facilitator sits with whoever needs it.",
+        "afterwards": "We talk the next evening.",
+        "confidentiality": "What each says stays with the team."
+    });
+    let agreement = format!("/api/v1/duos/{duo}/agreement");
+    let version = api
+        .ok(
+            Method::PUT,
+            Some(&sam.token),
+            &agreement,
+            json!({"sections": sections}),
+        )
+        .await["version"]
+        .clone();
+    for token in [&alex, &bo, &sam.token] {
+        api.ok(
+            Method::POST,
+            Some(token),
+            &format!("{agreement}/sign"),
+            json!({"version": version}),
+        )
+        .await;
+    }
+    api.ok(
+        Method::POST,
+        Some(&admin),
+        "/api/v1/rooms",
+        json!({"name": "Garden room"}),
+    )
+    .await;
+    let starts = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(72)).to_string();
+    let session = api
+        .ok(
+            Method::POST,
+            Some(&sam.token),
+            &format!("/api/v1/duos/{duo}/sessions"),
+            json!({"starts_at": starts, "room": "Garden room", "team": [sam.id, kim.id, mira.id]}),
+        )
+        .await;
+    Booked {
+        session: session["id"].as_str().expect("session id").to_string(),
+        sam,
+        kim,
+    }
+}
+
+/// Signs a person in through the login page (staff with a recovery code).
+async fn sign_in(browser: &Browser, email: &str, password: &str, code: Option<&str>) {
+    browser.open("/login").await;
+    browser.fill("#email", email).await;
+    browser.fill("#password", password).await;
+    if let Some(code) = code {
+        browser.fill("#totp", code).await;
+    }
+    browser
+        .click_through("form[action='/login'] button[type=submit]")
+        .await;
+}
+
+/// Waits until the text of `css` satisfies `want` — without the page being reloaded.
+async fn see_live(browser: &Browser, css: &str, what: &str, want: impl Fn(&str) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = browser
+            .client
+            .execute(
+                "const e = document.querySelector(arguments[0]); return e ? e.innerText : '';",
+                vec![json!(css)],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        if want(&text) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} did not see {what} in `{css}` within 10 s; it shows:\n{text}",
+            browser.person
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let same_page = browser
+        .client
+        .execute("return window.__dyadE2eOld === true;", vec![])
+        .await
+        .expect("read the page mark");
+    assert_eq!(
+        same_page,
+        json!(true),
+        "{} saw {what} without a reload",
+        browser.person
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_facilitators_run_a_session_day_on_two_tablets() {
+    run("session day on two tablets", |suite| async move {
+        let app = &suite.app;
+        let booked = book_a_session_day(app).await;
+        let console = format!("/sessions/{}", booked.session);
+
+        let sam = suite.browser("sam", Viewport::Tablet).await;
+        let kim = suite.browser("kim", Viewport::Tablet).await;
+        sign_in(
+            &sam,
+            &booked.sam.email,
+            STAFF_PASSWORD,
+            Some(&booked.sam.recovery[0]),
+        )
+        .await;
+        sign_in(
+            &kim,
+            &booked.kim.email,
+            STAFF_PASSWORD,
+            Some(&booked.kim.recovery[0]),
+        )
+        .await;
+        sam.open(&console).await;
+        kim.open(&console).await;
+        sam.audit("console").await;
+        sam.screenshot("console").await;
+        // Kim's page must stay the same page all along: mark it.
+        kim.mark_page().await;
+
+        // One tap switches the mode; Kim sees it.
+        sam.click_through("#mode-joint").await;
+        see_live(&kim, "#mode-now", "the joint mode", |t| t.contains("Joint")).await;
+
+        // Sam records Alex's vital signs with the blood pressure over the limit.
+        let alex_col = sam
+            .find("#console-forms section.console-col")
+            .await
+            .attr("aria-labelledby")
+            .await
+            .expect("column label")
+            .expect("labelled");
+        let alex = alex_col.trim_start_matches("forms-").to_string();
+        for (field, value) in [
+            ("systolic", "190"),
+            ("diastolic", "85"),
+            ("pulse", "92"),
+            ("temperature_c", "37.1"),
+            ("suds", "4"),
+        ] {
+            sam.fill(&format!("#vitals-{alex}-{field}"), value).await;
+        }
+        sam.click_through(&format!(
+            "form.console-entry:has(#vitals-{alex}-systolic) button[type=submit]"
+        ))
+        .await;
+        see_live(&kim, "#console-live", "the blood-pressure alert", |t| {
+            t.contains("Vital signs over the limit")
+        })
+        .await;
+        // A screen reader hears what arrived: the polite live region names the entry.
+        see_live(&kim, "#console-announce", "an announcement", |t| {
+            t.contains("Sam")
+        })
+        .await;
+        kim.audit("console with an alert").await;
+        kim.screenshot("console-alert").await;
+
+        // Kim acknowledges it; Sam's console no longer shows it as open.
+        sam.mark_page().await;
+        kim.click_through("#console-live form.console-entry button[id^='ack-']")
+            .await;
+        kim.mark_page().await;
+        see_live(&sam, "#console-live", "the acknowledgement", |t| {
+            t.contains("Alerts acknowledged: 1")
+        })
+        .await;
+
+        // Alex, on her phone, withdraws a consent; both consoles show it without reload.
+        let phone = suite.browser("alex", Viewport::Phone).await;
+        sign_in(&phone, "alex@example.org", ALEX_PASSWORD, None).await;
+        phone.open("/consents").await;
+        phone.audit("consents").await;
+        phone.screenshot("consents").await;
+        phone
+            .click_through("main a.button[href^='/consents/'][href$='/withdraw']")
+            .await;
+        phone.audit("withdraw a consent").await;
+        phone.click_through("main form button[type=submit]").await;
+        phone.screenshot("consent-withdrawn").await;
+        sam.mark_page().await;
+        for browser in [&sam, &kim] {
+            see_live(
+                browser,
+                &format!("section[aria-labelledby='person-{alex}']"),
+                "the withdrawn consent",
+                |t| t.to_lowercase().contains("withdrawn"),
+            )
+            .await;
+        }
+
+        // A dose, then a correction of it through its filled-in form.
+        sam.fill(&format!("#dose-{alex}-amount_mg"), "120").await;
+        sam.click(&format!(
+            "form.console-entry:has(#dose-{alex}-amount_mg) input[name=dose][value=initial]"
+        ))
+        .await;
+        sam.click_through(&format!(
+            "form.console-entry:has(#dose-{alex}-amount_mg) button[type=submit]"
+        ))
+        .await;
+        sam.click_through("#console-live ol.timeline li a[href*='?correct=']")
+            .await;
+        sam.find("#correcting").await;
+        sam.fill(&format!("#dose-{alex}-amount_mg"), "80").await;
+        sam.click_through(&format!(
+            "form.console-entry:has(#dose-{alex}-amount_mg) button[type=submit]"
+        ))
+        .await;
+        see_live(&kim, "#console-live ol.timeline", "the correction", |t| {
+            t.contains("Correction") && t.contains("corrected later")
+        })
+        .await;
+
+        // Kim switches the mode with the keyboard alone: Tab to the button, Enter.
+        kim.client
+            .execute("document.querySelector('#mode-title').scrollIntoView(); window.getSelection().removeAllRanges(); document.activeElement.blur(); return null;", vec![])
+            .await
+            .expect("start from the top");
+        sam.mark_page().await;
+        tab_to(&kim, "#mode-own", 40).await;
+        kim.mark_page().await;
+        press(&kim, &[Key::Enter.into()]).await;
+        kim.wait_new_page().await;
+        see_live(&sam, "#mode-now", "the mode Kim chose", |t| {
+            t.contains("Each in own process")
+        })
+        .await;
+
+        // Discharge both, then close the day.
+        let people: Vec<String> = {
+            let mut ids = Vec::new();
+            for section in sam
+                .client
+                .find_all(fantoccini::Locator::Css(
+                    "#console-forms section.console-col",
+                ))
+                .await
+                .expect("columns")
+            {
+                let label = section
+                    .attr("aria-labelledby")
+                    .await
+                    .expect("label")
+                    .unwrap_or_default();
+                ids.push(label.trim_start_matches("forms-").to_string());
+            }
+            ids
+        };
+        assert_eq!(people.len(), 2, "one column per person");
+        for pid in &people {
+            for item in [
+                "vitals_stable",
+                "suds_at_or_below_baseline",
+                "clinician_agrees",
+                "escort_or_overnight",
+            ] {
+                kim.click(&format!(
+                    "#discharge-{pid}-checklist input[name=check][value={item}]"
+                ))
+                .await;
+            }
+            kim.click_through(&format!("#discharge-{pid}-checklist button[type=submit]"))
+                .await;
+        }
+        kim.click_through("#close button[type=submit]").await;
+        assert!(
+            kim.main_text().await.contains("The session is closed"),
+            "closed: {}",
+            kim.main_text().await
+        );
+        kim.audit("closed console").await;
+        kim.screenshot("console-closed").await;
+        sam.open(&console).await;
+        assert!(sam.main_text().await.contains("closed"));
+    })
+    .await;
+}
