@@ -6,6 +6,7 @@
 //! text with `$n` parameters runs on both. Each backend has its own migration folder.
 
 pub mod accounts;
+pub mod aftercare;
 pub mod audit;
 pub mod bulk;
 pub mod db;

@@ -26,6 +26,21 @@ pub async fn run_due(state: &AppState, worker: &str) -> Result<usize, dyad_store
                     .await
                     .map_err(|e| e.to_string())
             }
+            crate::api::aftercare::CHECKIN_REMINDER_JOB => {
+                crate::api::aftercare::send_checkin_reminder(state, &job.payload)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            crate::api::aftercare::ALERT_NOTICE_JOB => {
+                crate::api::aftercare::send_alert_notice(state, &job.payload)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            crate::api::aftercare::ALERT_ESCALATION_JOB => {
+                crate::api::aftercare::send_alert_escalation(state, &job.payload)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
             other => Err(format!("unknown job kind {other}")),
         };
         match outcome {

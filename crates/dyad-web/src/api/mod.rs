@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, and its OpenAPI 3.1 document generated from the handlers.
 
 pub mod documented_errors;
+pub mod aftercare;
 pub mod documents;
 pub mod duos;
 pub mod identity;
@@ -88,6 +89,15 @@ pub fn routes() -> (Router<AppState>, Vec<&'static str>) {
         "/api/v1/sessions/{id}/events" => post(session::post_event),
         "/api/v1/sessions/{id}/stream" => get(session::stream),
         "/api/v1/sessions/{id}/close" => post(session::close),
+        "/api/v1/me/checkins" => get(aftercare::my_checkins),
+        "/api/v1/me/checkins/{id}" => post(aftercare::answer),
+        "/api/v1/me/outcomes" => get(aftercare::my_outcomes),
+        "/api/v1/participants/{id}/outcomes" => get(aftercare::participant_outcomes),
+        "/api/v1/alerts" => get(aftercare::list_mine),
+        "/api/v1/duos/{id}/alerts" => get(aftercare::list_for_duo),
+        "/api/v1/alerts/{id}/acknowledge" => post(aftercare::acknowledge),
+        "/api/v1/alerts/{id}/note" => post(aftercare::note),
+        "/api/v1/alerts/{id}/resolve" => post(aftercare::resolve),
     }
 }
 
@@ -171,6 +181,15 @@ pub fn routes() -> (Router<AppState>, Vec<&'static str>) {
         session::post_event,
         session::stream,
         session::close,
+        aftercare::my_checkins,
+        aftercare::answer,
+        aftercare::my_outcomes,
+        aftercare::participant_outcomes,
+        aftercare::list_mine,
+        aftercare::list_for_duo,
+        aftercare::acknowledge,
+        aftercare::note,
+        aftercare::resolve,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     modifiers(&BearerAuth, &ProblemResponses)

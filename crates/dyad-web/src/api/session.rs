@@ -1489,6 +1489,15 @@ pub async fn apply_close(
         .await?;
         follow_ups.push(key);
     }
+    // Aftercare check-ins for each person of the session, on the protocol's schedule.
+    crate::api::aftercare::schedule_after_session(
+        state,
+        &sc.ctx.duo.id,
+        &sc.session.id,
+        &sc.participants,
+        now,
+    )
+    .await?;
     access::record(
         state,
         AuditEntry::new(&auth.user.id, &auth.audit_role(), "close_session")

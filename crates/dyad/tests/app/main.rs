@@ -1,6 +1,7 @@
 //! The app over HTTP against a real database: one test binary, many modules
 //! (each file in `tests/` would be its own binary and its own link step).
 
+mod aftercare;
 mod cli;
 mod console_pages;
 mod foundation;
