@@ -204,19 +204,34 @@ pub fn dictionary(form: &Form) -> Vec<FieldDef> {
                 ("invitee".into(), "Joined by invitation".into()),
             ],
         ),
-        FieldDef::new("duo_relationship", FORM_PARTICIPANT, Radio, "How the two know each other")
-            .with_choices(
-                ["couple", "friends", "family", "other"]
-                    .into_iter()
-                    .map(|c| (c.to_string(), c.to_string()))
-                    .collect(),
-            ),
-        FieldDef::new("intake_date", FORM_INTAKE, Text, "Intake submitted (shifted date)")
-            .validated("date_ymd", None, None)
-            .noted("Shifted by the duo's offset; intervals within the duo are true."),
-        FieldDef::new("age_years", FORM_INTAKE, Text, "Age in whole years at intake")
-            .validated("integer", Some("0".into()), Some(AGE_TOP_CODE.to_string()))
-            .noted("Ages above 90 are given as 90."),
+        FieldDef::new(
+            "duo_relationship",
+            FORM_PARTICIPANT,
+            Radio,
+            "How the two know each other",
+        )
+        .with_choices(
+            ["couple", "friends", "family", "other"]
+                .into_iter()
+                .map(|c| (c.to_string(), c.to_string()))
+                .collect(),
+        ),
+        FieldDef::new(
+            "intake_date",
+            FORM_INTAKE,
+            Text,
+            "Intake submitted (shifted date)",
+        )
+        .validated("date_ymd", None, None)
+        .noted("Shifted by the duo's offset; intervals within the duo are true."),
+        FieldDef::new(
+            "age_years",
+            FORM_INTAKE,
+            Text,
+            "Age in whole years at intake",
+        )
+        .validated("integer", Some("0".into()), Some(AGE_TOP_CODE.to_string()))
+        .noted("Ages above 90 are given as 90."),
     ];
     for section in &form.sections {
         for q in &section.questions {
@@ -224,8 +239,13 @@ pub fn dictionary(form: &Form) -> Vec<FieldDef> {
         }
     }
     fields.extend([
-        FieldDef::new("session_date", FORM_SESSION, Text, "Session day (shifted date)")
-            .validated("date_ymd", None, None),
+        FieldDef::new(
+            "session_date",
+            FORM_SESSION,
+            Text,
+            "Session day (shifted date)",
+        )
+        .validated("date_ymd", None, None),
         FieldDef::new("session_kind", FORM_SESSION, Radio, "Kind of session").with_choices(vec![
             ("duo".into(), "Both members together".into()),
             ("individual".into(), "One member alone".into()),
@@ -240,8 +260,13 @@ pub fn dictionary(form: &Form) -> Vec<FieldDef> {
 /// Check-in events add their values under these names (`checkin_<key>`).
 pub fn checkin_fields() -> Vec<FieldDef> {
     vec![
-        FieldDef::new("checkin_date", FORM_CHECKIN, FieldType::Text, "Check-in (shifted date)")
-            .validated("date_ymd", None, None),
+        FieldDef::new(
+            "checkin_date",
+            FORM_CHECKIN,
+            FieldType::Text,
+            "Check-in (shifted date)",
+        )
+        .validated("date_ymd", None, None),
     ]
 }
 
@@ -265,13 +290,13 @@ fn question_fields(form: &Form, q: &Question, prefix: &str, out: &mut Vec<FieldD
                     .collect(),
             ),
         ),
-        QuestionKind::Scale { min, max, .. } => out.push(
-            FieldDef::new(&name, FORM_INTAKE, Text, &q.text).validated(
+        QuestionKind::Scale { min, max, .. } => {
+            out.push(FieldDef::new(&name, FORM_INTAKE, Text, &q.text).validated(
                 "integer",
                 Some(min.to_string()),
                 Some(max.to_string()),
-            ),
-        ),
+            ))
+        }
         QuestionKind::Number {
             min, max, integer, ..
         } => out.push(FieldDef::new(&name, FORM_INTAKE, Text, &q.text).validated(
@@ -459,7 +484,9 @@ pub fn intake_event(form: &Form, answers: &Value, submitted_at: Timestamp) -> Ev
         .and_then(Value::as_str)
         .and_then(|s| s.parse::<Date>().ok())
     {
-        let on = submitted_at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+        let on = submitted_at
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .date();
         if let Some(age) = age_years(born, on) {
             values.insert("age_years".into(), age.to_string());
         }
@@ -467,7 +494,14 @@ pub fn intake_event(form: &Form, answers: &Value, submitted_at: Timestamp) -> Ev
     let mut responses = Vec::new();
     for section in &form.sections {
         for q in &section.questions {
-            answer_values(form, q, "", answers.get(&q.key), &mut values, &mut responses);
+            answer_values(
+                form,
+                q,
+                "",
+                answers.get(&q.key),
+                &mut values,
+                &mut responses,
+            );
         }
     }
     Event {
@@ -835,7 +869,10 @@ pub fn fhir_bundle(meta: &ExportMeta, subjects: &[Subject]) -> Value {
             );
             for e in &s.events {
                 for r in &e.responses {
-                    let qr = urn("QuestionnaireResponse", &format!("{}|{}|{}", s.code, e.name, r.id));
+                    let qr = urn(
+                        "QuestionnaireResponse",
+                        &format!("{}|{}|{}", s.code, e.name, r.id),
+                    );
                     push(
                         qr.clone(),
                         json!({
@@ -913,12 +950,16 @@ pub fn check_r4_bundle(bundle: &Value) -> Vec<String> {
     for e in &entries {
         let url = e["fullUrl"].as_str().unwrap_or_default().to_string();
         need(!url.is_empty(), "an entry has no fullUrl".into());
-        need(urls.insert(url.clone()), format!("fullUrl {url} is not unique (bdl-7)"));
+        need(
+            urls.insert(url.clone()),
+            format!("fullUrl {url} is not unique (bdl-7)"),
+        );
     }
     let is_id = |v: &Value| {
         v.as_str().is_some_and(|s| {
             (1..=64).contains(&s.len())
-                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
         })
     };
     let is_date = |v: &Value| v.as_str().is_some_and(|s| s.parse::<Date>().is_ok());
@@ -943,7 +984,14 @@ pub fn check_r4_bundle(bundle: &Value) -> Vec<String> {
                     ),
                     "Patient.gender is not an AdministrativeGender".into(),
                 );
-                for forbidden in ["name", "telecom", "address", "birthDate", "photo", "contact"] {
+                for forbidden in [
+                    "name",
+                    "telecom",
+                    "address",
+                    "birthDate",
+                    "photo",
+                    "contact",
+                ] {
                     need(
                         r.get(forbidden).is_none(),
                         format!("Patient carries {forbidden}"),
@@ -954,13 +1002,26 @@ pub fn check_r4_bundle(bundle: &Value) -> Vec<String> {
                 need(
                     matches!(
                         r["type"].as_str(),
-                        Some("person" | "animal" | "practitioner" | "device" | "medication" | "substance")
+                        Some(
+                            "person"
+                                | "animal"
+                                | "practitioner"
+                                | "device"
+                                | "medication"
+                                | "substance"
+                        )
                     ),
                     "Group.type (1..1) is missing or not a GroupType".into(),
                 );
-                need(r["actual"].is_boolean(), "Group.actual (1..1) is missing".into());
+                need(
+                    r["actual"].is_boolean(),
+                    "Group.actual (1..1) is missing".into(),
+                );
                 for m in r["member"].as_array().into_iter().flatten() {
-                    need(resolves(&m["entity"]), "Group.member.entity does not resolve".into());
+                    need(
+                        resolves(&m["entity"]),
+                        "Group.member.entity does not resolve".into(),
+                    );
                 }
             }
             "RelatedPerson" => {
@@ -979,12 +1040,24 @@ pub fn check_r4_bundle(bundle: &Value) -> Vec<String> {
                 need(
                     matches!(
                         r["status"].as_str(),
-                        Some("in-progress" | "completed" | "amended" | "entered-in-error" | "stopped")
+                        Some(
+                            "in-progress"
+                                | "completed"
+                                | "amended"
+                                | "entered-in-error"
+                                | "stopped"
+                        )
                     ),
                     "QuestionnaireResponse.status (1..1) is missing or not allowed".into(),
                 );
-                need(resolves(&r["subject"]), "QuestionnaireResponse.subject does not resolve".into());
-                need(is_date(&r["authored"]), "QuestionnaireResponse.authored is not a date".into());
+                need(
+                    resolves(&r["subject"]),
+                    "QuestionnaireResponse.subject does not resolve".into(),
+                );
+                need(
+                    is_date(&r["authored"]),
+                    "QuestionnaireResponse.authored is not a date".into(),
+                );
                 for item in r["item"].as_array().into_iter().flatten() {
                     need(
                         item["linkId"].is_string(),
@@ -996,21 +1069,37 @@ pub fn check_r4_bundle(bundle: &Value) -> Vec<String> {
                 need(
                     matches!(
                         r["status"].as_str(),
-                        Some("draft" | "proposed" | "active" | "rejected" | "inactive" | "entered-in-error")
+                        Some(
+                            "draft"
+                                | "proposed"
+                                | "active"
+                                | "rejected"
+                                | "inactive"
+                                | "entered-in-error"
+                        )
                     ),
                     "Consent.status (1..1) is missing or not allowed".into(),
                 );
                 need(coded(&r["scope"]), "Consent.scope (1..1) is missing".into());
                 need(
-                    r["category"].as_array().is_some_and(|c| !c.is_empty() && c.iter().all(coded)),
+                    r["category"]
+                        .as_array()
+                        .is_some_and(|c| !c.is_empty() && c.iter().all(coded)),
                     "Consent.category (1..*) is missing".into(),
                 );
                 need(
-                    r["policy"].as_array().is_some_and(|p| !p.is_empty()) || r["policyRule"].is_object(),
+                    r["policy"].as_array().is_some_and(|p| !p.is_empty())
+                        || r["policyRule"].is_object(),
                     "Consent has neither policy nor policyRule (ppc-1)".into(),
                 );
-                need(resolves(&r["patient"]), "Consent.patient does not resolve".into());
-                need(is_date(&r["dateTime"]), "Consent.dateTime is not a date".into());
+                need(
+                    resolves(&r["patient"]),
+                    "Consent.patient does not resolve".into(),
+                );
+                need(
+                    is_date(&r["dateTime"]),
+                    "Consent.dateTime is not a date".into(),
+                );
             }
             other => need(false, format!("unexpected resource {other:?}")),
         }
@@ -1094,12 +1183,21 @@ mod tests {
         ] {
             assert!(!names.contains(gone), "{gone} must not be exported");
         }
-        for kept in ["phq9_1", "phq9_total", "relationship_conflict", "sex", "conditions"] {
+        for kept in [
+            "phq9_1",
+            "phq9_total",
+            "relationship_conflict",
+            "sex",
+            "conditions",
+        ] {
             assert!(names.contains(kept), "{kept}");
         }
         let csv = redcap_dictionary_csv(&fields).unwrap();
         let mut r = csv::Reader::from_reader(csv.as_bytes());
-        assert_eq!(r.headers().unwrap().iter().collect::<Vec<_>>(), REDCAP_HEADER);
+        assert_eq!(
+            r.headers().unwrap().iter().collect::<Vec<_>>(),
+            REDCAP_HEADER
+        );
         for rec in r.records() {
             assert_eq!(rec.unwrap().len(), 18);
         }
@@ -1157,11 +1255,20 @@ mod tests {
             accepted_at: ts(at),
         };
         let a = [acc("v1", "2026-01-01T00:00:00Z")];
-        assert_eq!(current_research_consent(&a, &[], None).unwrap().version, "v1");
+        assert_eq!(
+            current_research_consent(&a, &[], None).unwrap().version,
+            "v1"
+        );
         let w = [ts("2026-02-01T00:00:00Z")];
         assert!(current_research_consent(&a, &w, None).is_none());
-        let again = [acc("v1", "2026-01-01T00:00:00Z"), acc("v2", "2026-03-01T00:00:00Z")];
-        assert_eq!(current_research_consent(&again, &w, None).unwrap().version, "v2");
+        let again = [
+            acc("v1", "2026-01-01T00:00:00Z"),
+            acc("v2", "2026-03-01T00:00:00Z"),
+        ];
+        assert_eq!(
+            current_research_consent(&again, &w, None).unwrap().version,
+            "v2"
+        );
         // A study that uses only v1 does not count the later v2.
         let only_v1 = vec!["v1".to_string()];
         assert!(current_research_consent(&again, &w, Some(&only_v1)).is_none());
@@ -1199,6 +1306,11 @@ mod tests {
             .unwrap()
             .remove("type");
         broken["entry"][1]["resource"]["name"] = json!([{"text": "Alex"}]);
-        assert_eq!(check_r4_bundle(&broken).len(), 2, "{:?}", check_r4_bundle(&broken));
+        assert_eq!(
+            check_r4_bundle(&broken).len(),
+            2,
+            "{:?}",
+            check_r4_bundle(&broken)
+        );
     }
 }

@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod journal;
 pub mod password;
 pub mod preparation;
+pub mod research;
 pub mod screening;
 pub mod sealing;
 pub mod secrets;

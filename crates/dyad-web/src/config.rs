@@ -44,6 +44,9 @@ pub struct WebConfig {
     pub break_glass_minutes: i64,
     /// How long an invitation link stays valid.
     pub invitation_days: i64,
+    /// The erasure ledger beside the master key: every erased participant id, so a restored
+    /// older backup forgets them again at start (see `api::research::apply_erasures`).
+    pub erasure_ledger: Option<std::path::PathBuf>,
 }
 
 impl WebConfig {
@@ -62,6 +65,7 @@ impl WebConfig {
             setup_link_hours: 72,
             break_glass_minutes: 60,
             invitation_days: 14,
+            erasure_ledger: None,
         }
     }
 

@@ -2,6 +2,7 @@
 //! integration tests run the real thing in-process.
 
 pub mod config;
+pub mod privacy;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -57,6 +58,11 @@ pub async fn open(settings: &Settings, clock: &dyn Clock) -> anyhow::Result<Open
     first.created_master_key = created;
     let db = open_db(settings).await?;
     db.migrate().await.context("migrating the database")?;
+    let sealer = Sealer::new(master);
+    // A restored older backup may still hold keys of people erased since: forget them again.
+    privacy::apply_erasures(settings, &db, &sealer, clock.now_micros())
+        .await
+        .context("applying the erasure ledger")?;
     dyad_web::api::documents::seed_defaults(&db, clock.now_micros()).await?;
     if accounts::count_users(&db).await? == 0 {
         let one_time = secrets::readable_password(4);
@@ -85,7 +91,7 @@ pub async fn open(settings: &Settings, clock: &dyn Clock) -> anyhow::Result<Open
     }
     Ok(Opened {
         db,
-        sealer: Sealer::new(master),
+        sealer,
         first_start: first,
     })
 }
@@ -117,6 +123,7 @@ pub fn web_config(settings: &Settings) -> WebConfig {
     let mut config = WebConfig::for_base_url(&settings.base_url());
     config.metrics_token = settings.metrics_token.0.clone();
     config.max_body_bytes = settings.max_body_kb * 1024;
+    config.erasure_ledger = Some(privacy::erasure_ledger_path(settings));
     config.practice = dyad_web::PracticeSettings {
         name: settings.practice_name.clone(),
         contact: settings.practice_contact.clone(),

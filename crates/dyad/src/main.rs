@@ -38,7 +38,31 @@ enum Command {
     Backup {
         /// Where to write the backup; must not exist yet.
         file: PathBuf,
+        /// Encrypt the backup with age to this public key (`age1…`, see `dyad backup-keygen`);
+        /// only the holder of the matching identity can read it, and the server never has it.
+        #[arg(long)]
+        recipient: Option<String>,
     },
+    /// Create an age identity for encrypted backups in FILE (mode 0600) and print its public
+    /// key. Keep the file off the dyad server.
+    BackupKeygen {
+        /// Where to write the identity; must not exist yet.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Put a backup (encrypted or not) in place of the database, then forget everyone erased
+    /// since it was taken (the erasure ledger beside the master key). SQLite: the database
+    /// file must not exist yet (stop dyad, move it aside). PostgreSQL: pg_restore --clean.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        /// The age identity file, for an encrypted backup.
+        #[arg(long)]
+        identity: Option<PathBuf>,
+    },
+    /// Exports to files.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Check the configuration and print it with secrets hidden.
     CheckConfig,
     /// Master-key operations.
@@ -69,6 +93,23 @@ enum AdminCommand {
     ResetPassword {
         #[arg(long)]
         email: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// The pseudonymised research export (participants with current research consent only),
+    /// as the researcher's API gives it; audited.
+    Research {
+        /// redcap (a zip of CSV files) or fhir (an R4 Bundle as JSON).
+        #[arg(long, default_value = "redcap")]
+        format: String,
+        /// A study's id or protocol id: only consents to that study's documents count.
+        #[arg(long)]
+        study: Option<String>,
+        /// Where to write the file (mode 0600); must not exist yet.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -155,13 +196,45 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<std::proces
             }
             println!("configuration is valid");
         }
-        Command::Backup { file } => {
-            dyad::backup(&settings, &file).await?;
-            println!("backup written to {}", file.display());
+        Command::Backup { file, recipient } => {
+            match &recipient {
+                Some(r) => dyad::privacy::encrypted_backup(&settings, &file, r).await?,
+                None => dyad::backup(&settings, &file).await?,
+            }
+            println!(
+                "backup written to {}{}",
+                file.display(),
+                if recipient.is_some() {
+                    " (encrypted with age)"
+                } else {
+                    ""
+                }
+            );
             println!(
                 "keep the master key file ({}) safe and apart from backups: without it a backup cannot be read",
                 settings.master_key_path().display()
             );
+        }
+        Command::BackupKeygen { out } => {
+            let public = dyad::privacy::keygen(&out)?;
+            println!("identity written to {} (keep it off this server)", out.display());
+            println!("public key (pass as --recipient): {public}");
+        }
+        Command::Restore { file, identity } => {
+            let said =
+                dyad::privacy::restore(&settings, &clock, &file, identity.as_deref()).await?;
+            println!("{said}");
+        }
+        Command::Export(ExportCommand::Research { format, study, out }) => {
+            let said = dyad::privacy::export_research(
+                &settings,
+                &clock,
+                &format,
+                study.as_deref(),
+                &out,
+            )
+            .await?;
+            println!("{said}");
         }
         Command::Admin(AdminCommand::Create {
             email,

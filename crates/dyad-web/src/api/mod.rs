@@ -10,6 +10,7 @@ pub mod journal;
 pub mod messages;
 pub mod preparation;
 pub mod records;
+pub mod research;
 pub mod screening;
 pub mod session;
 pub mod signup;
@@ -98,6 +99,10 @@ pub fn routes() -> (Router<AppState>, Vec<&'static str>) {
         "/api/v1/alerts/{id}/acknowledge" => post(aftercare::acknowledge),
         "/api/v1/alerts/{id}/note" => post(aftercare::note),
         "/api/v1/alerts/{id}/resolve" => post(aftercare::resolve),
+        "/api/v1/studies" => get(research::list_studies).post(research::create_study),
+        "/api/v1/studies/{id}" => put(research::update_study),
+        "/api/v1/export/research" => get(research::export),
+        "/api/v1/participants/{id}/erasure" => post(research::erase),
     }
 }
 
@@ -190,6 +195,11 @@ pub fn routes() -> (Router<AppState>, Vec<&'static str>) {
         aftercare::acknowledge,
         aftercare::note,
         aftercare::resolve,
+        research::list_studies,
+        research::create_study,
+        research::update_study,
+        research::export,
+        research::erase,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     modifiers(&BearerAuth, &ProblemResponses)

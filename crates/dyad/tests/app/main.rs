@@ -15,6 +15,7 @@ mod pages_pathway;
 mod pathway;
 mod preparation;
 mod preparation_pages;
+mod research;
 mod screening;
 mod screening_pages;
 mod session;

@@ -1,0 +1,317 @@
+//! `dyad dev seed`: a small synthetic data set in a fresh database works end to end for the
+//! seeded people (pages and API, sealed data opening, the audit chain intact), and a
+//! database holding real data is refused — in-process and through the real binary.
+
+use dyad::seed::{SEED_DOMAIN, SEED_PASSWORD, SeedOptions, SeedReport, seed};
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::cli::dyad as dyad_command;
+use crate::helpers::{TestApp, api, spawn_app, totp_code};
+
+fn options(duos: usize) -> SeedOptions {
+    SeedOptions {
+        duos,
+        audit_records: 0,
+        not_production: false,
+        random_seed: 5,
+    }
+}
+
+async fn seeded(app: &TestApp, duos: usize) -> SeedReport {
+    seed(
+        &app.state.db,
+        &app.state.sealer,
+        app.state.now(),
+        &options(duos),
+    )
+    .await
+    .expect("seeding a fresh database")
+}
+
+async fn participant_token(app: &TestApp, email: &str) -> String {
+    let (status, body) = app.login(&api(), email, SEED_PASSWORD, None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["required"], json!([]), "{body}");
+    body["token"].as_str().unwrap().to_string()
+}
+
+async fn staff_token(app: &TestApp, report: &SeedReport, email: &str) -> String {
+    let code = totp_code(&report.totp_secret, app.now_secs());
+    let (status, body) = app.login(&api(), email, SEED_PASSWORD, Some(&code)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["required"], json!([]), "{body}");
+    body["token"].as_str().unwrap().to_string()
+}
+
+async fn page(app: &TestApp, token: &str, path: &str) -> String {
+    let (status, text) = app.raw_bearer(token, path).await;
+    assert_eq!(status, StatusCode::OK, "{path}: {text}");
+    text
+}
+
+#[tokio::test]
+async fn seeded_people_use_the_pages_and_the_api() {
+    let app = spawn_app().await;
+    let report = seeded(&app, 30).await;
+    let t = report.targets.clone();
+    assert_eq!(report.duos_by_phase.values().sum::<u64>(), 30);
+    for phase in [
+        "invited",
+        "intake",
+        "preparation",
+        "session",
+        "closed",
+        "withdrawn",
+    ] {
+        assert!(
+            report.duos_by_phase.contains_key(phase),
+            "{phase}: {report:?}"
+        );
+    }
+    for table in [
+        "intake_versions",
+        "screening_findings",
+        "session_events",
+        "journal_entries",
+    ] {
+        assert!(
+            report.rows.get(table).copied().unwrap_or(0) > 0,
+            "{table}: {report:?}"
+        );
+    }
+    assert!(t.participant.email.ends_with(SEED_DOMAIN));
+    let described = report.describe();
+    assert!(described.contains(&t.participant.email) && described.contains(&report.totp_secret));
+
+    // The participant in preparation: home, journal (sealed entries open), own intake.
+    let participant = participant_token(&app, &t.participant.email).await;
+    page(&app, &participant, "/home").await;
+    page(&app, &participant, "/journal").await;
+    let (status, journal) = app.get_bearer(&participant, "/api/v1/me/journal").await;
+    assert_eq!(status, StatusCode::OK, "{journal}");
+    let entries = journal.as_array().expect("a list of entries");
+    assert!(!entries.is_empty());
+    assert!(
+        entries
+            .iter()
+            .all(|e| !e["text"].as_str().unwrap_or("").is_empty())
+    );
+    let (status, intake) = app.get_bearer(&participant, "/api/v1/me/intake").await;
+    assert_eq!(status, StatusCode::OK, "{intake}");
+    assert_eq!(intake["status"], "submitted");
+    assert_eq!(intake["missing"], json!([]));
+    let (status, agreement) = app
+        .get_bearer(
+            &participant,
+            &format!("/api/v1/duos/{}/agreement", t.participant_duo),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{agreement}");
+
+    // The participant whose intake is a draft can go on saving it.
+    let drafting = participant_token(&app, &t.intake_participant.email).await;
+    let (status, saved) = app
+        .put_bearer(
+            &drafting,
+            "/api/v1/me/intake",
+            json!({"answers": {"goals": "Talk more."}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["status"], "draft");
+
+    // The coordinator: the duo list (page and API, paged), no clinical content.
+    let coordinator = staff_token(&app, &report, &t.coordinator.email).await;
+    let list = page(&app, &coordinator, "/duos").await;
+    let (status, duos) = app
+        .get_bearer(&coordinator, "/api/v1/duos?limit=10&offset=10")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{duos}");
+    let duos = duos.as_array().unwrap();
+    assert_eq!(duos.len(), 10);
+    assert!(
+        duos.iter()
+            .all(|d| list.contains(d["code"].as_str().unwrap()))
+    );
+    let (status, _) = app
+        .get_bearer(
+            &coordinator,
+            &format!("/api/v1/participants/{}/intake", t.clinical_participant),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "a coordinator reads no intake"
+    );
+
+    // The clinician reads the intake (sealed, audited) and the screening of their duo.
+    let clinician = staff_token(&app, &report, &t.clinician.email).await;
+    let (status, intake) = app
+        .get_bearer(
+            &clinician,
+            &format!("/api/v1/participants/{}/intake", t.clinical_participant),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{intake}");
+    assert!(intake.to_string().contains("phq9"), "{intake}");
+    page(
+        &app,
+        &clinician,
+        &format!("/participants/{}/intake", t.clinical_participant),
+    )
+    .await;
+    page(
+        &app,
+        &clinician,
+        &format!("/duos/{}/screening", t.clinical_duo),
+    )
+    .await;
+
+    // The facilitator's running session day: the console opens its entries and takes more.
+    let facilitator = staff_token(&app, &report, &t.facilitator.email).await;
+    let (status, console) = app
+        .get_bearer(
+            &facilitator,
+            &format!("/api/v1/sessions/{}", t.running_session),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{console}");
+    assert_eq!(console["session"]["status"], "running", "{console}");
+    let (status, created) = app
+        .post_bearer(
+            &facilitator,
+            &format!("/api/v1/sessions/{}/events", t.running_session),
+            json!({"kind": "note", "text": "Both resting."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert!(created["seq"].as_i64().unwrap() > 1, "{created}");
+
+    // The chain holds the seeded trail and everything the requests above appended.
+    let verified = dyad_store::audit::verify(&app.state.db).await.unwrap();
+    assert!(verified.ok(), "{verified:?}");
+    assert!(verified.records > report.rows["audit_log"]);
+
+    // Seeding again adds to seeded data (new addresses), and pads the audit trail.
+    let again = seed(
+        &app.state.db,
+        &app.state.sealer,
+        app.state.now(),
+        &SeedOptions {
+            audit_records: 5_000,
+            ..options(3)
+        },
+    )
+    .await
+    .expect("seeded data may be seeded again");
+    assert!(again.rows["audit_log"] >= 5_000);
+    assert_ne!(again.targets.coordinator.email, t.coordinator.email);
+    let verified = dyad_store::audit::verify(&app.state.db).await.unwrap();
+    assert!(verified.ok(), "{verified:?}");
+}
+
+async fn seeded_accounts(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email LIKE $1")
+        .bind(format!("%@{SEED_DOMAIN}"))
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_database_with_real_people_is_refused_unless_told_otherwise() {
+    let app = spawn_app().await;
+    app.signed_up_pair("alex@example.org", "bo@example.org")
+        .await;
+    let err = seed(
+        &app.state.db,
+        &app.state.sealer,
+        app.state.now(),
+        &options(5),
+    )
+    .await
+    .expect_err("real people in the database")
+    .to_string();
+    assert!(err.contains("--i-know-this-is-not-production"), "{err}");
+    assert!(err.contains("2 accounts that were not seeded"), "{err}");
+    assert_eq!(
+        seeded_accounts(&app).await,
+        0,
+        "nothing written after a refusal"
+    );
+
+    let report = seed(
+        &app.state.db,
+        &app.state.sealer,
+        app.state.now(),
+        &SeedOptions {
+            not_production: true,
+            ..options(5)
+        },
+    )
+    .await
+    .expect("seeding when told the database is not production");
+    assert_eq!(report.duos_by_phase.values().sum::<u64>(), 5);
+    assert!(seeded_accounts(&app).await > 0);
+}
+
+#[tokio::test]
+async fn the_command_refuses_real_data_and_seeds_a_fresh_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let logins = dir.path().join("logins.env");
+    let out = dyad_command(&data, &[])
+        .args(["dev", "seed", "--duos", "12", "--logins-file"])
+        .arg(&logins)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("seeded 12 duos"), "{text}");
+    assert!(text.contains(SEED_PASSWORD), "{text}");
+    let env = std::fs::read_to_string(&logins).unwrap();
+    assert!(
+        env.contains("SEED_COORDINATOR_EMAIL='coordinator1."),
+        "{env}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&logins).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    // A real account (the admin created with a password of their own) makes it refuse.
+    let password = dir.path().join("pw");
+    std::fs::write(&password, "a real admin's passphrase").unwrap();
+    let out = dyad_command(&data, &[])
+        .args([
+            "admin",
+            "create",
+            "--email",
+            "lead@clinic.example",
+            "--name",
+            "Lead",
+            "--role",
+            "admin",
+            "--password-file",
+        ])
+        .arg(&password)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let out = dyad_command(&data, &[])
+        .args(["dev", "seed", "--duos", "3"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("1 accounts that were not seeded"), "{err}");
+    assert!(err.contains("--i-know-this-is-not-production"), "{err}");
+}
