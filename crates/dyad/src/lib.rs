@@ -2,6 +2,7 @@
 //! integration tests run the real thing in-process.
 
 pub mod config;
+pub mod seed;
 pub mod privacy;
 
 use std::net::SocketAddr;

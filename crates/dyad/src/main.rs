@@ -71,6 +71,35 @@ enum Command {
     /// Audit-trail operations.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Tools for development and benchmarks; never for a production database.
+    #[command(subcommand)]
+    Dev(DevCommand),
+}
+
+#[derive(Subcommand)]
+enum DevCommand {
+    /// Fill the database with a realistic synthetic data set (staff, duos in every phase,
+    /// sealed intakes, screenings, agreements, session days, journals, an audit trail).
+    /// Refuses a database that holds anything but seeded data.
+    Seed {
+        /// How many duos to create.
+        #[arg(long, default_value_t = 100)]
+        duos: usize,
+        /// Pad the audit trail with staff reads until the seed appended this many records.
+        #[arg(long, default_value_t = 0)]
+        audit_records: u64,
+        /// Seed even though the database holds data that was not seeded. Only for a copy
+        /// that holds no real people's data.
+        #[arg(long)]
+        i_know_this_is_not_production: bool,
+        /// Seed of the random choices.
+        #[arg(long, default_value_t = 1)]
+        random_seed: u64,
+        /// Also write the seeded sign-ins as KEY='value' lines to this new file (mode 0600),
+        /// for scripts such as bench/run.
+        #[arg(long)]
+        logins_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -348,8 +377,54 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<std::proces
                 }
             }
         }
+        Command::Dev(DevCommand::Seed {
+            duos,
+            audit_records,
+            i_know_this_is_not_production,
+            random_seed,
+            logins_file,
+        }) => {
+            if logins_file.as_ref().is_some_and(|f| f.exists()) {
+                anyhow::bail!("the logins file already exists; choose a new file name");
+            }
+            dyad_web::api::intake::install_form(dyad::intake_form(&settings)?);
+            let opened = dyad::open(&settings, &clock).await?;
+            if let Some((email, password)) = &opened.first_start.admin {
+                println!("first start: administrator {email}, one-time password {password}");
+            }
+            let options = dyad::seed::SeedOptions {
+                duos,
+                audit_records,
+                not_production: i_know_this_is_not_production,
+                random_seed,
+            };
+            let report =
+                dyad::seed::seed(&opened.db, &opened.sealer, clock.now_micros(), &options).await?;
+            print!("{}", report.describe());
+            if let Some(path) = logins_file {
+                write_private(&path, &report.env_lines())?;
+                println!("sign-ins written to {}", path.display());
+            }
+        }
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// Writes a new file readable by its owner only.
+fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(text.as_bytes())?;
+    Ok(())
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {

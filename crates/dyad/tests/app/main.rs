@@ -18,5 +18,6 @@ mod preparation_pages;
 mod research;
 mod screening;
 mod screening_pages;
+mod seed;
 mod session;
 mod wall;
