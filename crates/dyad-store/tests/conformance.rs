@@ -1947,3 +1947,183 @@ async fn jobs_story(db: Db) {
 }
 
 conformance!(jobs_story => jobs_sqlite, jobs_postgres);
+
+// --- aftercare: check-ins and alerts --------------------------------------------------------
+
+async fn aftercare_story(db: Db) {
+    use dyad_store::aftercare::{self as care, Alert, AlertNote, CheckIn};
+    let day = 24 * HOUR;
+    sqlx::query("INSERT INTO duos (id, code, relationship, phase, phase_since, created_at) VALUES ('duo-1', 'D-AFTR-CARE', 'couple', 'integration', $1, $1)")
+        .bind(T0)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO participants (id, duo_id, code, member_role, created_at) VALUES ('p-a', 'duo-1', 'P-AAAA-AAAA', 'inviter', $1)")
+        .bind(T0)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let clinician =
+        accounts::create_user(&db, &staff("mira@example.org", "Mira", &["clinician"]), T0)
+            .await
+            .unwrap();
+    let planned = CheckIn {
+        id: "c-1".into(),
+        participant_id: "p-a".into(),
+        duo_id: "duo-1".into(),
+        session_id: "s-1".into(),
+        point: "week_2".into(),
+        instruments: vec!["phq9".into(), "gad7".into()],
+        due_at: T0 + day,
+        closes_at: T0 + 2 * day,
+        answered_at: None,
+        answers_sealed: None,
+        created_at: T0,
+    };
+    let stored = care::insert_checkin(&db, &planned).await.unwrap();
+    assert_eq!(stored, planned);
+    // The same point of the same session again keeps the first one.
+    let again = care::insert_checkin(
+        &db,
+        &CheckIn {
+            id: "c-2".into(),
+            ..planned.clone()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.id, "c-1");
+    assert_eq!(care::checkins_of(&db, "p-a").await.unwrap().len(), 1);
+    // Answered only while open, and once.
+    assert!(
+        !care::answer_checkin(&db, "c-1", b"early", T0 + day - 1)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !care::answer_checkin(&db, "c-1", b"late", T0 + 2 * day)
+            .await
+            .unwrap()
+    );
+    assert!(
+        care::answer_checkin(&db, "c-1", b"sealed", T0 + day)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !care::answer_checkin(&db, "c-1", b"twice", T0 + day + 1)
+            .await
+            .unwrap()
+    );
+    let answered = care::checkin_by_id(&db, "c-1").await.unwrap().unwrap();
+    assert_eq!(answered.answered_at, Some(T0 + day));
+    assert_eq!(answered.answers_sealed.as_deref(), Some(&b"sealed"[..]));
+
+    let alert = |id: &str, at: i64| Alert {
+        id: id.into(),
+        duo_id: "duo-1".into(),
+        participant_id: "p-a".into(),
+        checkin_id: Some("c-1".into()),
+        signals_sealed: b"sealed-signals".to_vec(),
+        status: "open".into(),
+        opened_at: at,
+        acknowledged_at: None,
+        acknowledged_by: None,
+        resolved_at: None,
+        resolved_by: None,
+        escalated_at: None,
+    };
+    care::open_alert(&db, &alert("a-1", T0 + day))
+        .await
+        .unwrap();
+    care::open_alert(&db, &alert("a-2", T0 + day + 1))
+        .await
+        .unwrap();
+    // Escalation is claimed once, and never for an acknowledged alert.
+    assert!(
+        care::claim_escalation(&db, "a-1", T0 + day + HOUR)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !care::claim_escalation(&db, "a-1", T0 + day + HOUR)
+            .await
+            .unwrap()
+    );
+    assert!(
+        care::acknowledge(&db, "a-2", &clinician.id, T0 + day + 2)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !care::acknowledge(&db, "a-2", &clinician.id, T0 + day + 3)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !care::claim_escalation(&db, "a-2", T0 + day + HOUR)
+            .await
+            .unwrap()
+    );
+    // Resolving also acknowledges an alert nobody acknowledged, and keeps an earlier one.
+    assert!(
+        care::resolve(&db, "a-1", &clinician.id, T0 + 2 * day)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !care::resolve(&db, "a-1", &clinician.id, T0 + 2 * day)
+            .await
+            .unwrap()
+    );
+    let a1 = care::alert_by_id(&db, "a-1").await.unwrap().unwrap();
+    assert_eq!(
+        (a1.status.as_str(), a1.acknowledged_at),
+        ("resolved", Some(T0 + 2 * day))
+    );
+    assert_eq!(a1.escalated_at, Some(T0 + day + HOUR));
+    assert!(
+        care::resolve(&db, "a-2", &clinician.id, T0 + 3 * day)
+            .await
+            .unwrap()
+    );
+    let a2 = care::alert_by_id(&db, "a-2").await.unwrap().unwrap();
+    assert_eq!(a2.acknowledged_at, Some(T0 + day + 2));
+    // Open lists leave resolved alerts out; newest first otherwise.
+    assert!(
+        care::alerts_of_duo(&db, "duo-1", false)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let all: Vec<String> = care::alerts_of_duo(&db, "duo-1", true)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(all, ["a-2", "a-1"]);
+    for (i, at) in [(1, T0 + 5), (2, T0 + 4)] {
+        care::add_note(
+            &db,
+            &AlertNote {
+                id: format!("n-{i}"),
+                alert_id: "a-1".into(),
+                author_id: clinician.id.clone(),
+                body_sealed: vec![i as u8],
+                created_at: at,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let notes: Vec<String> = care::notes_of(&db, "a-1")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|n| n.id)
+        .collect();
+    assert_eq!(notes, ["n-2", "n-1"], "oldest first");
+}
+
+conformance!(aftercare_story => aftercare_sqlite, aftercare_postgres);
