@@ -252,14 +252,14 @@ pub fn dictionary(form: &Form) -> Vec<FieldDef> {
         ]),
         FieldDef::new("session_completed", FORM_SESSION, YesNo, "Session closed"),
     ]);
-    fields.extend(checkin_fields());
+    fields.extend(checkin_fields(form));
     fields
 }
 
-/// The fields of the `checkin` form: the shifted date and the check-in's structured values.
-/// Check-in events add their values under these names (`checkin_<key>`).
-pub fn checkin_fields() -> Vec<FieldDef> {
-    vec![
+/// The fields of the `checkin` form: the shifted date and, per instrument the form knows, the
+/// total of that instrument at a check-in (`checkin_<id>_total`).
+pub fn checkin_fields(form: &Form) -> Vec<FieldDef> {
+    let mut fields = vec![
         FieldDef::new(
             "checkin_date",
             FORM_CHECKIN,
@@ -267,7 +267,24 @@ pub fn checkin_fields() -> Vec<FieldDef> {
             "Check-in (shifted date)",
         )
         .validated("date_ymd", None, None),
-    ]
+    ];
+    for def in form.instruments().iter() {
+        fields.push(
+            FieldDef::new(
+                format!("checkin_{}_total", def.id),
+                FORM_CHECKIN,
+                FieldType::Text,
+                &format!("{} total score at the check-in", def.short_name),
+            )
+            .validated(
+                "integer",
+                Some(def.min_total.to_string()),
+                Some(def.max_total.to_string()),
+            )
+            .noted(&format!("{} version {}", def.short_name, def.version)),
+        );
+    }
+    fields
 }
 
 fn question_fields(form: &Form, q: &Question, prefix: &str, out: &mut Vec<FieldDef>) {
@@ -623,13 +640,37 @@ pub fn session_event(number: usize, at: Timestamp, duo: bool, closed: bool) -> E
     }
 }
 
-/// A check-in event (`number` counts from 1 per participant).
-pub fn checkin_event(number: usize, at: Timestamp, responses: Vec<InstrumentResponse>) -> Event {
+/// A check-in event (`number` counts from 1 per participant) from the instrument answers
+/// given at it (`instrument id → item values`); sets that do not score are left out.
+pub fn checkin_event(
+    form: &Form,
+    number: usize,
+    at: Timestamp,
+    instruments: &BTreeMap<String, Vec<i64>>,
+) -> Event {
+    let mut values = BTreeMap::new();
+    let mut responses = Vec::new();
+    for (id, items) in instruments {
+        let Some(def) = form.instrument(id) else {
+            continue;
+        };
+        let Ok(score) = def.score(items, None) else {
+            continue;
+        };
+        values.insert(format!("checkin_{id}_total"), score.total.to_string());
+        responses.push(InstrumentResponse {
+            id: id.clone(),
+            short_name: def.short_name.clone(),
+            version: def.version.clone(),
+            items: items.clone(),
+            total: score.total,
+        });
+    }
     Event {
         name: format!("checkin_{number}_{ARM}"),
         form: FORM_CHECKIN,
         at,
-        values: BTreeMap::new(),
+        values,
         responses,
     }
 }
@@ -1155,6 +1196,12 @@ mod tests {
             events: vec![
                 intake_event(&f, &answers(), ts("2026-03-10T23:30:00Z")),
                 session_event(1, ts("2026-04-02T09:00:00Z"), true, true),
+                checkin_event(
+                    &f,
+                    1,
+                    ts("2026-04-09T09:00:00Z"),
+                    &BTreeMap::from([("phq9".to_string(), vec![0, 0, 0, 0, 0, 0, 0, 0, 1])]),
+                ),
             ],
         }
     }
@@ -1212,7 +1259,7 @@ mod tests {
         let head: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
         assert_eq!(&head[..2], ["record_id", "redcap_event_name"]);
         let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
-        assert_eq!(rows.len(), 2);
+        assert_eq!(rows.len(), 3);
         let col = |name: &str| head.iter().position(|h| h == name).unwrap();
         // 23:30 UTC on 10 March, moved back 40 days.
         assert_eq!(&rows[0][col("intake_date")], "2026-01-29");
@@ -1222,6 +1269,9 @@ mod tests {
         assert_eq!(&rows[1][col("redcap_event_name")], "session_1_arm_1");
         assert_eq!(&rows[1][col("session_date")], "2026-02-21");
         assert_eq!(&rows[1][col("dyad_code")], "Y-CCCC-DDDD");
+        assert_eq!(&rows[2][col("redcap_event_name")], "checkin_1_arm_1");
+        assert_eq!(&rows[2][col("checkin_date")], "2026-02-28");
+        assert_eq!(&rows[2][col("checkin_phq9_total")], "1");
         assert!(!csv.contains("free text") && !csv.contains("secret") && !csv.contains("1980"));
         assert!(!csv.contains("2026-03-10") && !csv.contains("2026-04-02"));
     }
@@ -1297,7 +1347,11 @@ mod tests {
         assert_eq!(count("Patient"), 2);
         assert_eq!(count("RelatedPerson"), 2);
         assert_eq!(count("Consent"), 2);
-        assert_eq!(count("QuestionnaireResponse"), 4, "phq9 and gad7 for each");
+        assert_eq!(
+            count("QuestionnaireResponse"),
+            6,
+            "phq9 and gad7 at intake and phq9 at the check-in, for each"
+        );
         assert_eq!(b, fhir_bundle(&meta, &subjects), "stable across exports");
         // The check notices what the definitions require.
         let mut broken = b.clone();

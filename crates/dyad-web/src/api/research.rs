@@ -340,7 +340,7 @@ pub async fn gather(
                 closed,
             ));
         }
-        events.extend(checkin_events(db, &c.participant_id).await?);
+        events.extend(checkin_events(db, sealer, form, &c.participant_id, now).await?);
         let code = store::subject_code(db, &c.participant_id, now).await?;
         let (dyad_code, offset_days) = store::duo_code(db, &c.duo_id, now, |taken| {
             model::pick_offset(rand::random::<u64>(), taken)
@@ -360,10 +360,42 @@ pub async fn gather(
     Ok((model::dictionary(form), subjects))
 }
 
-/// Check-in events of one participant. The aftercare check-ins are not stored yet; when
-/// they are, this reads them and returns `model::checkin_event` per answered check-in.
-async fn checkin_events(_db: &Db, _participant_id: &str) -> AppResult<Vec<model::Event>> {
-    Ok(Vec::new())
+/// Check-in events of one participant: each answered check-in, with the instruments asked
+/// at it (the short wellbeing questions are not exported).
+async fn checkin_events(
+    db: &Db,
+    sealer: &Sealer,
+    form: &dyad_core::forms::Form,
+    participant_id: &str,
+    now: i64,
+) -> AppResult<Vec<model::Event>> {
+    let mut events = Vec::new();
+    let answered = dyad_store::aftercare::checkins_of(db, participant_id)
+        .await?
+        .into_iter()
+        .filter_map(|c| Some((c.answered_at?, c.answers_sealed.clone()?, c)));
+    for (number, (at, sealed, c)) in answered.enumerate() {
+        let place = dyad_store::sealing::Place {
+            table: "checkins",
+            row: &c.id,
+            field: "answers",
+        };
+        let plain = sealer.open(db, participant_id, place, &sealed, now).await?;
+        let stored: Value = serde_json::from_slice(&plain)
+            .map_err(|e| AppError::Internal(format!("stored check-in: {e}")))?;
+        let instruments: std::collections::BTreeMap<String, Vec<i64>> = stored
+            .get("instruments")
+            .cloned()
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default();
+        events.push(model::checkin_event(
+            form,
+            number + 1,
+            from_micros(at),
+            &instruments,
+        ));
+    }
+    Ok(events)
 }
 
 /// Builds the export file.
