@@ -62,6 +62,21 @@ pub fn actor_of(user: &User) -> Actor {
     }
 }
 
+/// The account behind a session that is still live and active, or `None` — for a
+/// long-lived response (the console stream) to notice a sign-out, an expiry or a
+/// deactivation after it started. Reads only; it does not move the idle deadline.
+pub async fn still_signed_in(state: &AppState, token_hash: &str) -> AppResult<Option<User>> {
+    let Some(session) = accounts::session_by_hash(&state.db, token_hash).await? else {
+        return Ok(None);
+    };
+    if !session.is_live(state.now()) {
+        return Ok(None);
+    }
+    Ok(accounts::user_by_id(&state.db, &session.user_id)
+        .await?
+        .filter(|u| u.active))
+}
+
 /// Steps an account owes before it may do anything else.
 pub fn required_steps(user: &User) -> Vec<String> {
     let mut steps = Vec::new();

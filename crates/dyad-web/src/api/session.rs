@@ -1351,9 +1351,27 @@ struct Poll {
     state: AppState,
     session_id: String,
     duo_id: String,
+    /// The signed-in session the stream was opened with, re-checked as it runs.
+    token_hash: String,
     seq: i64,
     consents: i64,
     started: bool,
+    polls: u32,
+}
+
+/// Every this many polls (10 s) the stream asks again whether its reader may still see
+/// the console: a sign-out, expiry, deactivation or removal from the team ends it.
+const RECHECK_EVERY: u32 = 20;
+
+/// Whether the reader of `poll` may still read the console. Only the policy decides;
+/// nothing is recorded, as the stream carries sequence numbers, never content.
+async fn still_allowed(poll: &Poll) -> AppResult<bool> {
+    let Some(user) = crate::auth::still_signed_in(&poll.state, &poll.token_hash).await? else {
+        return Ok(false);
+    };
+    let ctx = duo::load(&poll.state, &poll.duo_id).await?;
+    let resource = Resource::duo(ResourceKind::SessionConsole, &ctx.scope);
+    Ok(dyad_core::policy::can(&crate::auth::actor_of(&user), Action::Read, &resource).is_allowed())
 }
 
 /// Polls the database (so it works across instances) every 500 ms; yields an event when
@@ -1369,6 +1387,10 @@ fn changes(poll: Poll) -> impl Stream<Item = Result<Event, Infallible>> {
         }
         loop {
             tokio::time::sleep(Duration::from_millis(500)).await;
+            poll.polls = poll.polls.wrapping_add(1);
+            if poll.polls % RECHECK_EVERY == 0 && !matches!(still_allowed(&poll).await, Ok(true)) {
+                return None;
+            }
             let seq = store::last_seq(&poll.state.db, &poll.session_id).await;
             let consents = store::consent_marker(&poll.state.db, &poll.duo_id).await;
             let (Ok(seq), Ok(consents)) = (seq, consents) else {
@@ -1404,8 +1426,10 @@ pub async fn stream(
         consents: store::consent_marker(&state.db, &sc.ctx.duo.id).await?,
         session_id: sc.session.id,
         duo_id: sc.ctx.duo.id,
+        token_hash: auth.session.token_hash.clone(),
         state,
         started: false,
+        polls: 0,
     };
     Ok(Sse::new(changes(poll)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

@@ -96,12 +96,12 @@ async fn complete_gates(
     }
 }
 
-struct Team {
-    admin: String,
-    clinician: String,
-    facilitator: String,
-    clin_id: String,
-    fac_id: String,
+pub(crate) struct Team {
+    pub(crate) admin: String,
+    pub(crate) clinician: String,
+    pub(crate) facilitator: String,
+    pub(crate) clin_id: String,
+    pub(crate) fac_id: String,
 }
 
 async fn ready_pair(app: &TestApp) -> (Pair, Team) {
@@ -136,7 +136,7 @@ fn in_hours(app: &TestApp, h: i64) -> String {
 }
 
 /// A duo with every gate met and a session booked in "Garden room" 72 hours from now.
-async fn booked(app: &TestApp) -> (Pair, Team, String) {
+pub(crate) async fn booked(app: &TestApp) -> (Pair, Team, String) {
     let (pair, team) = ready_pair(app).await;
     complete_gates(app, &pair, &team.clinician, &team.facilitator, 2).await;
     room(app, &team.admin, "Garden room").await;
@@ -784,6 +784,34 @@ async fn the_stream_tells_another_console_within_a_second() {
     .await
     .expect("the withdrawal within a second");
     drop(stream);
+}
+
+#[tokio::test]
+async fn the_stream_ends_when_its_reader_signs_out() {
+    let app = spawn_app().await;
+    let (_, team, session) = booked(&app).await;
+    let mut stream = api()
+        .get(app.url(&format!("/api/v1/sessions/{session}/stream")))
+        .bearer_auth(&team.clinician)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    let (status, _) = app
+        .post_bearer(&team.clinician, "/api/v1/auth/logout-everywhere", json!({}))
+        .await;
+    assert!(status.is_success(), "{status}");
+    // The stream asks again every ten seconds; it must end, not keep telling.
+    let ended = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            match stream.chunk().await {
+                Ok(Some(_)) => continue,
+                _ => return,
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream outlived the sign-out");
 }
 
 #[tokio::test]
