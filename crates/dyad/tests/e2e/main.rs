@@ -15,6 +15,7 @@ mod harness;
 mod audit_selftest;
 mod keyboard;
 mod language;
+mod pathway;
 mod public;
 mod session_day;
 mod staff;
