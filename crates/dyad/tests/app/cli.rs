@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 
-const BIN: &str = env!("CARGO_BIN_EXE_dyad");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_dyad");
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -18,10 +18,10 @@ fn free_port() -> u16 {
         .port()
 }
 
-struct Running {
-    child: Child,
-    stdout: Vec<String>,
-    port: u16,
+pub(crate) struct Running {
+    pub(crate) child: Child,
+    pub(crate) stdout: Vec<String>,
+    pub(crate) port: u16,
 }
 
 impl Drop for Running {
@@ -31,7 +31,7 @@ impl Drop for Running {
     }
 }
 
-fn dyad(data_dir: &Path, extra: &[(&str, &str)]) -> Command {
+pub(crate) fn dyad(data_dir: &Path, extra: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -44,7 +44,7 @@ fn dyad(data_dir: &Path, extra: &[(&str, &str)]) -> Command {
 }
 
 /// Starts `dyad serve` and waits until it says it is running.
-fn start(data_dir: &Path, extra: &[(&str, &str)]) -> Running {
+pub(crate) fn start(data_dir: &Path, extra: &[(&str, &str)]) -> Running {
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
     let mut env: Vec<(&str, &str)> = vec![("DYAD_LISTEN", &listen)];
@@ -88,7 +88,7 @@ fn start(data_dir: &Path, extra: &[(&str, &str)]) -> Running {
     }
 }
 
-fn one_time_password(lines: &[String]) -> Option<String> {
+pub(crate) fn one_time_password(lines: &[String]) -> Option<String> {
     lines.iter().find_map(|l| {
         l.trim()
             .strip_prefix("one-time password")
@@ -397,7 +397,7 @@ async fn two_instances_start_together_on_postgres() {
     .unwrap();
 }
 
-fn uuid_like() -> String {
+pub(crate) fn uuid_like() -> String {
     use std::time::{SystemTime, UNIX_EPOCH};
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -406,7 +406,7 @@ fn uuid_like() -> String {
     format!("{:x}{}", nanos, std::process::id())
 }
 
-fn replace_db(url: &str, name: &str) -> String {
+pub(crate) fn replace_db(url: &str, name: &str) -> String {
     let (base, _) = url.rsplit_once('/').unwrap();
     format!("{base}/{name}")
 }

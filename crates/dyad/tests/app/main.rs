@@ -2,8 +2,10 @@
 //! (each file in `tests/` would be its own binary and its own link step).
 
 mod aftercare;
+mod backup_drill;
 mod cli;
 mod console_pages;
+mod crash;
 mod foundation;
 mod helpers;
 mod identity;
