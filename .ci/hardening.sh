@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Hardening checks (issue 13): dependency hygiene with cargo-deny, and a short coverage-guided
-# fuzz run (cargo-fuzz / libFuzzer) of every dyad-core parser of outside input.
+# Hardening checks (issue 13): dependency hygiene with cargo-deny, a short coverage-guided
+# fuzz run (cargo-fuzz / libFuzzer) of every dyad-core parser of outside input, and the API
+# fuzz run from the OpenAPI document (.ci/api-fuzz.sh).
 # Fails on any cargo-deny error and on any crash, panic, timeout or out-of-memory in a fuzz target.
 #
 #   .ci/hardening.sh                 # everything, FUZZ_SECONDS (default 15) per target
 #   FUZZ_SECONDS=600 .ci/hardening.sh fuzz      # only fuzzing, longer
 #   .ci/hardening.sh deny            # only cargo-deny
+#   .ci/hardening.sh api             # only the API fuzz run (.ci/api-fuzz.sh, schemathesis)
 #
 # The longer, documented fuzz run is in THREAT_MODEL.md ("Fuzzing").
 set -euo pipefail
@@ -106,12 +108,16 @@ run_fuzz() {
   return "$failed"
 }
 
+# Schemathesis against a seeded dyad, as anonymous, participant, staff and admin.
+run_api_fuzz() { "$ROOT/.ci/api-fuzz.sh"; }
+
 status=0
 case "$WHAT" in
-  all) run_deny || status=1; run_fuzz || status=1 ;;
+  all) run_deny || status=1; run_fuzz || status=1; run_api_fuzz || status=1 ;;
   deny) run_deny || status=1 ;;
   fuzz) run_fuzz || status=1 ;;
-  *) echo "usage: $0 [all|deny|fuzz]" >&2; exit 2 ;;
+  api) run_api_fuzz || status=1 ;;
+  *) echo "usage: $0 [all|deny|fuzz|api]" >&2; exit 2 ;;
 esac
 if [ "$status" = 0 ]; then echo "hardening: ok"; else echo "hardening: FAILED" >&2; fi
 exit "$status"
