@@ -246,7 +246,10 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<std::proces
         }
         Command::BackupKeygen { out } => {
             let public = dyad::privacy::keygen(&out)?;
-            println!("identity written to {} (keep it off this server)", out.display());
+            println!(
+                "identity written to {} (keep it off this server)",
+                out.display()
+            );
             println!("public key (pass as --recipient): {public}");
         }
         Command::Restore { file, identity } => {
@@ -255,14 +258,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<std::proces
             println!("{said}");
         }
         Command::Export(ExportCommand::Research { format, study, out }) => {
-            let said = dyad::privacy::export_research(
-                &settings,
-                &clock,
-                &format,
-                study.as_deref(),
-                &out,
-            )
-            .await?;
+            let said =
+                dyad::privacy::export_research(&settings, &clock, &format, study.as_deref(), &out)
+                    .await?;
             println!("{said}");
         }
         Command::Admin(AdminCommand::Create {
