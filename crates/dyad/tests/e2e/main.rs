@@ -13,9 +13,11 @@ mod a11y;
 mod harness;
 
 mod audit_selftest;
+mod care;
 mod keyboard;
 mod language;
 mod pathway;
 mod public;
 mod session_day;
+mod setup;
 mod staff;
