@@ -30,6 +30,9 @@ use sha2::{Digest, Sha256};
 
 use crate::instruments::{DefinitionError, InstrumentDef, Instruments, Score, Sex, is_key};
 
+mod translation;
+pub use translation::{FormTranslation, QuestionTranslation, SectionTranslation};
+
 /// The shipped intake form file.
 pub const INTAKE_V1_TOML: &str = include_str!("../../../knowledge/forms/intake-v1.toml");
 
@@ -174,6 +177,9 @@ pub struct Form {
     pub id: String,
     /// The version to record with each intake (`1`, or `1+cssrs.2` with site instruments).
     pub version: String,
+    /// The language of the texts: the file's `language` (default `en`), or the language of
+    /// the translation [`Form::localised`] applied.
+    pub lang: String,
     pub title: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub intro: Option<String>,
@@ -182,6 +188,9 @@ pub struct Form {
     /// SHA-256 (hex) of the form file text.
     pub sha256: String,
     instruments: Instruments,
+    /// The file's `[translations.<lang>]` tables, checked against the form.
+    #[serde(skip)]
+    translations: BTreeMap<String, FormTranslation>,
 }
 
 /// Why a form file was refused.
@@ -218,10 +227,13 @@ impl FieldError {
 struct RawForm {
     id: String,
     version: String,
+    language: Option<String>,
     title: String,
     intro: Option<String>,
     private_note_text: String,
     sections: Vec<RawSection>,
+    #[serde(default)]
+    translations: BTreeMap<String, FormTranslation>,
 }
 
 #[derive(Deserialize)]
@@ -625,16 +637,29 @@ impl Form {
                 questions,
             });
         }
-        Ok(Form {
+        let lang = raw.language.unwrap_or_else(|| "en".to_string());
+        if !translation::is_language_code(&lang) {
+            return Err(FormError::Invalid(
+                "the form's language must be a code such as en or nl".into(),
+            ));
+        }
+        let mut form = Form {
             id: raw.id,
             version: raw.version,
+            lang,
             title: raw.title,
             intro: raw.intro,
             private_note_text: raw.private_note_text,
             sections,
             sha256: hex::encode(Sha256::digest(text.as_bytes())),
             instruments,
-        })
+            translations: BTreeMap::new(),
+        };
+        for (lang, t) in &raw.translations {
+            translation::check(&form, lang, t)?;
+        }
+        form.translations = raw.translations;
+        Ok(form)
     }
 
     fn add_missing_instruments(&mut self) {

@@ -210,6 +210,13 @@ pub struct InstrumentDef {
     /// The published stem shown above the items.
     pub instructions: String,
     pub notes: Option<String>,
+    /// The language of `name`, `instructions`, the items and the option labels: the file's
+    /// `language` (default `en`), or the language of the translation [`Instruments::localised`]
+    /// applied.
+    pub language: String,
+    /// Where the wording comes from when it is a translation: the citation of the published,
+    /// validated translation. `None` for the instrument's own wording.
+    pub translation_source: Option<String>,
     pub items: Vec<Item>,
     pub bands: Vec<Band>,
     pub flags: Vec<ItemFlag>,
@@ -220,6 +227,24 @@ pub struct InstrumentDef {
     pub max_total: i64,
     /// SHA-256 (hex) of the definition text, to record which definition scored an answer.
     pub sha256: String,
+    /// Validated translations from the file (`[translations.<lang>]`), checked against the
+    /// items.
+    #[serde(skip)]
+    translations: BTreeMap<String, InstrumentTranslation>,
+}
+
+/// A published, validated translation of an instrument: every item and every option label, and
+/// the source that published and validated it. A partial translation is refused: a validated
+/// questionnaire is asked in one wording, never a mix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstrumentTranslation {
+    /// The citation of the validated translation (authors, year, where it was published).
+    pub source: String,
+    pub evidence: Evidence,
+    pub name: Option<String>,
+    pub instructions: String,
+    /// Per item, in item order: its text and its option labels by value.
+    pub items: Vec<(String, BTreeMap<i64, String>)>,
 }
 
 /// Why a definition file was refused.
@@ -300,9 +325,12 @@ struct RawDef {
     evidence: Evidence,
     instructions: String,
     notes: Option<String>,
+    language: Option<String>,
     #[serde(default)]
     options: Vec<ResponseOption>,
     items: Vec<RawItem>,
+    #[serde(default)]
+    translations: BTreeMap<String, RawTranslation>,
     #[serde(default)]
     bands: Vec<Band>,
     #[serde(default)]
@@ -317,6 +345,18 @@ struct RawDef {
 struct RawItem {
     text: String,
     options: Option<Vec<ResponseOption>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTranslation {
+    source: String,
+    evidence: Evidence,
+    name: Option<String>,
+    instructions: String,
+    #[serde(default)]
+    options: Vec<ResponseOption>,
+    items: Vec<RawItem>,
 }
 
 #[derive(Deserialize)]
@@ -555,6 +595,17 @@ impl InstrumentDef {
             }
         }
 
+        let language = raw.language.unwrap_or_else(|| "en".to_string());
+        let mut translations = BTreeMap::new();
+        for (lang, t) in raw.translations {
+            let t = check_translation(&items, &language, &lang, t)
+                .map_err(|m| invalid(format!("translation {lang}: {m}")))?;
+            if t.evidence == Evidence::Unverified {
+                return Err(unverified(&format!("the {lang} translation")));
+            }
+            translations.insert(lang, t);
+        }
+
         let short_name = raw.short_name.unwrap_or_else(|| raw.id.clone());
         Ok(InstrumentDef {
             id: raw.id,
@@ -566,6 +617,8 @@ impl InstrumentDef {
             evidence: raw.evidence,
             instructions: raw.instructions,
             notes: raw.notes,
+            language,
+            translation_source: None,
             items,
             bands: raw.bands,
             flags: raw.flags,
@@ -574,7 +627,42 @@ impl InstrumentDef {
             min_total,
             max_total,
             sha256: hex::encode(Sha256::digest(text.as_bytes())),
+            translations,
         })
+    }
+
+    /// The languages this definition has a validated translation for.
+    pub fn translation_languages(&self) -> impl Iterator<Item = &str> {
+        self.translations.keys().map(String::as_str)
+    }
+
+    /// The validated translation into `lang`, when the file has one.
+    pub fn translation(&self, lang: &str) -> Option<&InstrumentTranslation> {
+        self.translations.get(lang)
+    }
+
+    /// This definition worded in `lang` when it has a validated translation into `lang`; else
+    /// as it is. Values, items and rules are the same either way.
+    pub fn localised(&self, lang: &str) -> InstrumentDef {
+        let mut def = self.clone();
+        let Some(t) = self.translations.get(lang) else {
+            return def;
+        };
+        def.language = lang.to_string();
+        def.translation_source = Some(t.source.clone());
+        if let Some(name) = &t.name {
+            def.name = name.clone();
+        }
+        def.instructions = t.instructions.clone();
+        for (item, (text, labels)) in def.items.iter_mut().zip(&t.items) {
+            item.text = text.clone();
+            for o in &mut item.options {
+                if let Some(label) = labels.get(&o.value) {
+                    o.label = label.clone();
+                }
+            }
+        }
+        def
     }
 
     /// Number of items.
@@ -664,6 +752,72 @@ impl InstrumentDef {
             cutoff,
         })
     }
+}
+
+/// Checks a translation against the parsed items: the same number of items, and for each item a
+/// label for exactly the values the item offers.
+fn check_translation(
+    items: &[Item],
+    own_language: &str,
+    lang: &str,
+    raw: RawTranslation,
+) -> Result<InstrumentTranslation, String> {
+    if lang == own_language {
+        return Err(format!("the instrument is already worded in {lang}"));
+    }
+    if !lang.chars().all(|c| c.is_ascii_lowercase() || c == '_') || lang.len() < 2 {
+        return Err("the language must be a code such as nl or pt_br".into());
+    }
+    if raw.source.trim().is_empty() {
+        return Err("it needs `source`: the published, validated translation it copies".into());
+    }
+    if raw.instructions.trim().is_empty() {
+        return Err("it has no instructions".into());
+    }
+    if raw.items.len() != items.len() {
+        return Err(format!(
+            "it has {} items, but the instrument has {}: a validated translation translates every item",
+            raw.items.len(),
+            items.len()
+        ));
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for (item, t) in items.iter().zip(raw.items) {
+        let number = item.number;
+        if t.text.trim().is_empty() {
+            return Err(format!("item {number} has no text"));
+        }
+        let options = t.options.unwrap_or_else(|| raw.options.clone());
+        let mut labels = BTreeMap::new();
+        for o in options {
+            if !item.allows(o.value) {
+                return Err(format!(
+                    "item {number} labels the value {}, which the item does not offer",
+                    o.value
+                ));
+            }
+            if o.label.trim().is_empty() || labels.insert(o.value, o.label).is_some() {
+                return Err(format!(
+                    "item {number} labels the value {} twice or with an empty label",
+                    o.value
+                ));
+            }
+        }
+        if let Some(o) = item.options.iter().find(|o| !labels.contains_key(&o.value)) {
+            return Err(format!(
+                "item {number} has no label for the value {}",
+                o.value
+            ));
+        }
+        out.push((t.text, labels));
+    }
+    Ok(InstrumentTranslation {
+        source: raw.source,
+        evidence: raw.evidence,
+        name: raw.name,
+        instructions: raw.instructions,
+        items: out,
+    })
 }
 
 /// The sum of `values`, or `None` when it does not fit in an `i64`.
@@ -796,6 +950,17 @@ impl Instruments {
 
     pub fn is_empty(&self) -> bool {
         self.defs.is_empty()
+    }
+
+    /// Every definition as a reader of `lang` sees it (see [`InstrumentDef::localised`]).
+    pub fn localised(&self, lang: &str) -> Instruments {
+        Instruments {
+            defs: self
+                .defs
+                .iter()
+                .map(|(id, def)| (id.clone(), def.localised(lang)))
+                .collect(),
+        }
     }
 
     /// Scores answers for the instrument `id`; `None` when no such instrument is loaded.
@@ -1360,6 +1525,108 @@ evidence = "site"
         assert_eq!(checked_sum([i64::MAX, 1]), None);
         assert_eq!(checked_sum([i64::MIN, -1]), None);
         assert_eq!(checked_sum([i64::MAX, 1, -1]), None);
+    }
+
+    /// A fictional validated translation of the fictional instrument, for the format.
+    const FICTIONAL_NL: &str = r#"
+[translations.nl]
+source = "Fictional validated Dutch translation (test only), Journal of Tests 1:1"
+evidence = "site"
+name = "Fictieve Nabijheidsindex"
+instructions = "Denk aan de afgelopen maand."
+options = [
+  { value = 1, label = "Nooit" },
+  { value = 2, label = "Zelden" },
+  { value = 3, label = "Soms" },
+  { value = 4, label = "Vaak" },
+  { value = 5, label = "Altijd" },
+]
+items = [
+  { text = "We lachen samen." },
+  { text = "Ik voel me gehoord." },
+  { text = "We maken samen plannen.", options = [{ value = 0, label = "Nee" }, { value = 2, label = "Ja" }] },
+]
+"#;
+
+    #[test]
+    fn a_validated_translation_rewords_nothing_but_the_texts() {
+        let text = format!("{FICTIONAL}{FICTIONAL_NL}");
+        let def = InstrumentDef::parse(&text).expect("parses");
+        assert_eq!(def.language, "en");
+        assert_eq!(def.translation_languages().collect::<Vec<_>>(), vec!["nl"]);
+        let nl = def.localised("nl");
+        assert_eq!(nl.language, "nl");
+        assert_eq!(
+            nl.translation_source.as_deref(),
+            Some("Fictional validated Dutch translation (test only), Journal of Tests 1:1")
+        );
+        assert_eq!(nl.name, "Fictieve Nabijheidsindex");
+        assert_eq!(nl.instructions, "Denk aan de afgelopen maand.");
+        assert_eq!(nl.items[1].text, "Ik voel me gehoord.");
+        assert_eq!(nl.items[0].options[4].label, "Altijd");
+        assert_eq!(nl.items[2].options[1].label, "Ja");
+        // Values, rules and scores are those of the instrument.
+        let values = |d: &InstrumentDef| -> Vec<Vec<i64>> {
+            d.items
+                .iter()
+                .map(|i| i.options.iter().map(|o| o.value).collect())
+                .collect()
+        };
+        assert_eq!(values(&nl), values(&def));
+        assert_eq!(nl.score(&[1, 1, 2], None), def.score(&[1, 1, 2], None));
+        // No translation into German: the instrument's own wording.
+        let de = def.localised("de");
+        assert_eq!(
+            (de.language.as_str(), de.translation_source.as_deref()),
+            ("en", None)
+        );
+        assert_eq!(de.items[1].text, "I feel heard.");
+    }
+
+    #[test]
+    fn a_translation_must_be_complete_and_cite_its_source() {
+        let full = format!("{FICTIONAL}{FICTIONAL_NL}");
+        let cases = [
+            (
+                full.replace("source = \"Fictional validated", "source = \" \"\nx = \"Fictional validated"),
+                "not valid TOML",
+            ),
+            (
+                full.replace("source = \"Fictional validated Dutch translation (test only), Journal of Tests 1:1\"", "source = \"  \""),
+                "needs `source`",
+            ),
+            (
+                full.replace("  { text = \"We lachen samen.\" },\n", ""),
+                "it has 2 items, but the instrument has 3",
+            ),
+            (
+                full.replace("  { value = 5, label = \"Altijd\" },\n", ""),
+                "item 1 has no label for the value 5",
+            ),
+            (
+                full.replace("{ value = 2, label = \"Ja\" }", "{ value = 3, label = \"Ja\" }"),
+                "item 3 labels the value 3, which the item does not offer",
+            ),
+            (
+                full.replace("evidence = \"site\"\nname = \"Fictieve", "evidence = \"U\"\nname = \"Fictieve"),
+                "the nl translation is tagged U",
+            ),
+            (full.replace("[translations.nl]", "[translations.en]"), "already worded in en"),
+        ];
+        for (text, expected) in cases {
+            let err = InstrumentDef::parse(&text).expect_err(expected).to_string();
+            assert!(err.contains(expected), "{err} should mention {expected}");
+        }
+    }
+
+    /// dyad ships no translation of its instruments: none was checked against a published,
+    /// validated source. A site adds one in the file, with its source (README beside the files).
+    #[test]
+    fn the_shipped_instruments_are_in_their_published_english_wording() {
+        for def in shipped().iter() {
+            assert_eq!(def.language, "en", "{}", def.id);
+            assert_eq!(def.translation_languages().count(), 0, "{}", def.id);
+        }
     }
 
     proptest::proptest! {
