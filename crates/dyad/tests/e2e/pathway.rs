@@ -62,39 +62,32 @@ async fn keyboard_section(person: &Browser) -> bool {
         let f = focus_info(person).await;
         let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
         match (s("tag").as_str(), s("type").as_str()) {
-            ("input", "radio") => {
-                if f["anyChecked"] != json!(true) {
-                    // Space chooses the focused option; each arrow moves the choice on.
-                    press(person, &[' ']).await;
-                    let steps =
-                        f["prefer"].as_i64().unwrap_or(0) - f["index"].as_i64().unwrap_or(0);
-                    for _ in 0..steps.max(0) {
-                        press(person, &[Key::Down.into()]).await;
-                    }
+            // Space chooses the focused option; each arrow moves the choice on.
+            ("input", "radio") if f["anyChecked"] != json!(true) => {
+                press(person, &[' ']).await;
+                let steps = f["prefer"].as_i64().unwrap_or(0) - f["index"].as_i64().unwrap_or(0);
+                for _ in 0..steps.max(0) {
+                    press(person, &[Key::Down.into()]).await;
                 }
             }
-            ("input", "checkbox") => {
-                // "None of these" / "I take none": the calm answer of a list question.
-                if s("id").ends_with("__none") && f["checked"] != json!(true) {
-                    press(person, &[' ']).await;
-                }
+            // "None of these" / "I take none": the calm answer of a list question.
+            ("input", "checkbox") if s("id").ends_with("__none") && f["checked"] != json!(true) => {
+                press(person, &[' ']).await;
             }
-            ("input", "date") => {
-                if s("value").is_empty() {
-                    type_text(person, "04121990").await;
-                }
+            ("input", "date") if s("value").is_empty() => {
+                type_text(person, "04121990").await;
             }
-            ("input", "text") | ("textarea", _) => {
-                if s("value").is_empty() && f["inRow"] != json!(true) {
-                    let answer = if s("id").contains("height") {
-                        "172"
-                    } else if s("id").contains("weight") {
-                        "70"
-                    } else {
-                        "To understand each other again"
-                    };
-                    type_text(person, answer).await;
-                }
+            ("input", "text") | ("textarea", _)
+                if s("value").is_empty() && f["inRow"] != json!(true) =>
+            {
+                let answer = if s("id").contains("height") {
+                    "172"
+                } else if s("id").contains("weight") {
+                    "70"
+                } else {
+                    "To understand each other again"
+                };
+                type_text(person, answer).await;
             }
             ("button", "submit") if s("action") == "next" && f["hidden"] != json!(true) => {
                 person.mark_page().await;
