@@ -11,6 +11,7 @@ mod journal;
 mod participant;
 mod preparation;
 mod public;
+mod research;
 mod screening;
 mod signup;
 
@@ -75,6 +76,7 @@ fn table() -> (Router<AppState>, Vec<&'static str>) {
         preparation::routes(),
         journal::routes(),
         console::routes(),
+        research::routes(),
     ] {
         router = router.merge(more);
         paths.extend(more_paths);

@@ -240,6 +240,46 @@ async fn a_researcher_exports_several_duos_pseudonymised_and_pair_aware() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
     assert_eq!(bad["errors"].as_array().unwrap().len(), 3, "{bad}");
 
+    // The study page lists it; a form adds another (and refuses bad input in words).
+    let (status, page) = app.raw_bearer(&w.coordinator, "/studies").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("DUO-2026-01") && page.contains("Duo sessions pilot"),
+        "{page}"
+    );
+    let (status, _) = app.raw_bearer(&w.researcher, "/studies").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let r = api()
+        .post(app.url("/studies"))
+        .bearer_auth(&w.coordinator)
+        .form(&[
+            ("name", "Follow-up"),
+            ("protocol_id", "bad id"),
+            ("document_ids", doc.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text().await.unwrap().contains("Follow-up"),
+        "keeps the typed name"
+    );
+    let r = api()
+        .post(app.url("/studies"))
+        .bearer_auth(&w.coordinator)
+        .form(&[
+            ("name", "Follow-up"),
+            ("protocol_id", "DUO-2026-02"),
+            ("document_ids", doc.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, listed) = app.get_bearer(&w.admin, "/api/v1/studies").await;
+    assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
+
     // REDCap.
     let (status, bytes) = get_bytes(
         app,

@@ -1,0 +1,13 @@
+studies-title = Studies
+studies-intro = A study names the research protocol that data are used for and the versions of the research consent that count as consent to it. Researchers export only the data of people whose research consent is current.
+studies-none = No studies yet.
+studies-name = Name
+studies-protocol = Protocol id
+studies-protocol-hint = As registered, for example DUO-2026-01: letters, digits, '-', '.' or '_'.
+studies-documents = Research consent versions
+studies-documents-hint = Acceptance of any of these versions counts as consent to this study, until it is withdrawn.
+studies-state = State
+studies-active = Active
+studies-inactive = Closed
+studies-new-title = Add a study
+studies-create-submit = Add study

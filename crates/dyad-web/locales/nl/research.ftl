@@ -1,0 +1,13 @@
+studies-title = Studies
+studies-intro = Een studie noemt het onderzoeksprotocol waarvoor gegevens worden gebruikt en de versies van de onderzoekstoestemming die als toestemming daarvoor tellen. Onderzoekers exporteren alleen gegevens van mensen van wie de onderzoekstoestemming geldt.
+studies-none = Nog geen studies.
+studies-name = Naam
+studies-protocol = Protocolnummer
+studies-protocol-hint = Zoals geregistreerd, bijvoorbeeld DUO-2026-01: letters, cijfers, '-', '.' of '_'.
+studies-documents = Versies van de onderzoekstoestemming
+studies-documents-hint = Instemming met een van deze versies telt als toestemming voor deze studie, tot die wordt ingetrokken.
+studies-state = Status
+studies-active = Actief
+studies-inactive = Gesloten
+studies-new-title = Studie toevoegen
+studies-create-submit = Studie toevoegen
