@@ -54,6 +54,8 @@ pub enum AppError {
     BadRequest(String),
     #[error("too many attempts")]
     RateLimited { retry_after_secs: i64 },
+    #[error("request body too large")]
+    TooLarge,
     #[error("steps still owed")]
     StepsRequired(Vec<String>),
     #[error("internal error")]
@@ -116,6 +118,7 @@ impl AppError {
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::StepsRequired(_) => StatusCode::FORBIDDEN,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -132,6 +135,7 @@ impl AppError {
             AppError::Validation(_) => "invalid_input",
             AppError::BadRequest(_) => "bad_request",
             AppError::RateLimited { .. } => "rate_limited",
+            AppError::TooLarge => "payload_too_large",
             AppError::StepsRequired(_) => "steps_required",
             AppError::Internal(_) => "internal",
         }
@@ -149,6 +153,10 @@ impl AppError {
             AppError::Validation(_) => "Some values need another look.".to_string(),
             AppError::RateLimited { retry_after_secs } => {
                 format!("Too many attempts. Try again in {retry_after_secs} seconds.")
+            }
+            AppError::TooLarge => {
+                "This is more than dyad accepts in one request; nothing was saved. Send less at once."
+                    .to_string()
             }
             AppError::StepsRequired(_) => {
                 "Finish setting up your account first (password, authenticator).".to_string()
@@ -225,6 +233,8 @@ where
                 axum::extract::rejection::JsonRejection::JsonDataError(e) => {
                     AppError::Validation(vec![FieldError::new("body", e.body_text())])
                 }
+                // A body without Content-Length that ran past the limit while being read.
+                other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
                 other => AppError::BadRequest(other.body_text()),
             }),
         }
@@ -259,5 +269,35 @@ where
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
         axum::Json(self.0).into_response()
+    }
+}
+
+/// The body-size limit (tower-http) answers a bare `413` before any handler runs; this turns it
+/// into a problem document for the API and the error page for pages.
+pub async fn explain_too_large(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let tr = crate::auth::request_tr(&req);
+    let response = next.run(req).await;
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE || is_problem {
+        return response;
+    }
+    let problem = AppError::TooLarge;
+    if api {
+        problem.into_response()
+    } else {
+        let operation_id = problem.problem().operation_id;
+        crate::pages::error_page(
+            &tr,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "bad_request",
+            &operation_id,
+        )
     }
 }

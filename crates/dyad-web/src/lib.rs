@@ -70,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(middleware::html_errors))
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
+        .layer(axum::middleware::from_fn(error::explain_too_large))
         .layer(axum::middleware::from_fn(middleware::observe))
         .with_state(state)
 }

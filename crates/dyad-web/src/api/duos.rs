@@ -199,6 +199,8 @@ pub struct TeamAssignment {
 
 /// Shared by the page and the API: replaces the care team; each member must be an active
 /// staff account holding the role they are given.
+pub const MAX_TEAM: usize = 20;
+
 pub async fn apply_team(
     state: &AppState,
     auth: &Authenticated,
@@ -214,6 +216,13 @@ pub async fn apply_team(
         &ctx.duo.id,
     )
     .await?;
+    // Each member is looked up; a care team is a handful of people.
+    if members.len() > MAX_TEAM {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "members",
+            format!("A care team has at most {MAX_TEAM} members."),
+        )]));
+    }
     let mut errors = Vec::new();
     let mut clean: Vec<(String, String)> = Vec::new();
     for (i, m) in members.iter().enumerate() {

@@ -13,6 +13,7 @@ mod intake;
 mod intake_pages;
 mod journal;
 mod journal_pages;
+mod limits;
 mod pages_pathway;
 mod pathway;
 mod preparation;
