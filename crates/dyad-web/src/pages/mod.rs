@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod aftercare;
 mod console;
 mod coordinator;
 mod info;
@@ -75,6 +76,7 @@ fn table() -> (Router<AppState>, Vec<&'static str>) {
         screening::routes(),
         preparation::routes(),
         journal::routes(),
+        aftercare::routes(),
         console::routes(),
         research::routes(),
     ] {

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::helpers::{Pair, TestApp, spawn_app};
 use crate::preparation::in_preparation;
 
-const DAY: i64 = 24 * 3600;
+pub const DAY: i64 = 24 * 3600;
 
 pub struct Closed {
     pub pair: Pair,

@@ -2,6 +2,7 @@
 //! (each file in `tests/` would be its own binary and its own link step).
 
 mod aftercare;
+mod aftercare_pages;
 mod backup_drill;
 mod cli;
 mod console_pages;
