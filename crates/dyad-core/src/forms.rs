@@ -204,18 +204,64 @@ pub enum FormError {
     Instrument(#[from] DefinitionError),
 }
 
+/// Every [`FieldError::code`] the checks of a form give, so a message catalogue can be checked
+/// for a message per code.
+pub const FIELD_ERROR_CODES: &[&str] = &[
+    "not_an_object",
+    "unknown_question",
+    "not_a_choice",
+    "choose_one",
+    "choice_list",
+    "choice_twice",
+    "not_a_choice_here",
+    "choice_code",
+    "whole_number_range",
+    "number_range",
+    "date",
+    "boolean",
+    "text_too_long",
+    "text",
+    "instrument_not_loaded",
+    "instrument_list",
+    "instrument_count",
+    "item_value",
+    "group_object",
+    "entry_list",
+    "too_many_entries",
+    "entry_object",
+    "entry_name",
+    "too_long",
+    "unknown_detail",
+    "missing_item",
+    "missing_question",
+];
+
 /// A problem with one answer, for the `errors` list of a 422 response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
     pub field: String,
+    /// In English, for the API.
     pub message: String,
+    /// What kind of problem it is, stable and the same in every language (`whole_number_range`),
+    /// with the values the message names: for saying the same thing in the reader's language.
+    #[serde(skip)]
+    pub code: &'static str,
+    #[serde(skip)]
+    pub args: Vec<(&'static str, String)>,
 }
 
 impl FieldError {
-    fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
+    fn new(
+        field: impl Into<String>,
+        code: &'static str,
+        args: Vec<(&'static str, String)>,
+        message: impl Into<String>,
+    ) -> FieldError {
         FieldError {
             field: field.into(),
             message: message.into(),
+            code,
+            args,
         }
     }
 }
@@ -847,7 +893,12 @@ impl Form {
     /// Answers to questions hidden by a condition are checked too, but never required.
     pub fn validate_draft(&self, answers: &Value) -> Vec<FieldError> {
         let Some(map) = answers.as_object() else {
-            return vec![FieldError::new("", "The answers must be a JSON object.")];
+            return vec![FieldError::new(
+                "",
+                "not_an_object",
+                vec![],
+                "The answers must be a JSON object.",
+            )];
         };
         let mut errors = Vec::new();
         for (key, value) in map {
@@ -858,6 +909,8 @@ impl Form {
                 Some((_, q)) => self.validate_value(q, key, value, &mut errors),
                 None => errors.push(FieldError::new(
                     key.clone(),
+                    "unknown_question",
+                    vec![],
                     "This is not a question on this form.",
                 )),
             }
@@ -872,19 +925,33 @@ impl Form {
         value: &Value,
         errors: &mut Vec<FieldError>,
     ) {
-        let mut err = |m: String| errors.push(FieldError::new(path, m));
+        let mut err = |code: &'static str, args: Vec<(&'static str, String)>, m: String| {
+            errors.push(FieldError::new(path, code, args, m))
+        };
         match &q.kind {
             QuestionKind::Choice { options } => match value.as_str() {
                 Some(code) if options.iter().any(|o| o.code == code) => {}
-                Some(code) => err(format!(
-                    "\"{code}\" is not one of the choices ({}).",
-                    codes_list(options)
-                )),
-                None => err(format!("Choose one of: {}.", codes_list(options))),
+                Some(code) => err(
+                    "not_a_choice",
+                    vec![("code", code.to_string()), ("choices", codes_list(options))],
+                    format!(
+                        "\"{code}\" is not one of the choices ({}).",
+                        codes_list(options)
+                    ),
+                ),
+                None => err(
+                    "choose_one",
+                    vec![("choices", codes_list(options))],
+                    format!("Choose one of: {}.", codes_list(options)),
+                ),
             },
             QuestionKind::MultiChoice { options } => {
                 let Some(list) = value.as_array() else {
-                    err("Must be a list of choices (an empty list means none).".into());
+                    err(
+                        "choice_list",
+                        vec![],
+                        "Must be a list of choices (an empty list means none).".into(),
+                    );
                     return;
                 };
                 let mut seen = BTreeSet::new();
@@ -895,49 +962,77 @@ impl Form {
                             if !seen.insert(code) {
                                 errors.push(FieldError::new(
                                     item_path,
+                                    "choice_twice",
+                                    vec![("code", code.to_string())],
                                     format!("\"{code}\" is listed more than once."),
                                 ));
                             }
                         }
                         Some(code) => errors.push(FieldError::new(
                             item_path,
+                            "not_a_choice_here",
+                            vec![("code", code.to_string())],
                             format!("\"{code}\" is not one of the choices here."),
                         )),
-                        None => {
-                            errors.push(FieldError::new(item_path, "Must be a choice code (text)."))
-                        }
+                        None => errors.push(FieldError::new(
+                            item_path,
+                            "choice_code",
+                            vec![],
+                            "Must be a choice code (text).",
+                        )),
                     }
                 }
             }
             QuestionKind::Scale { min, max, .. } => match value.as_i64() {
                 Some(n) if (*min..=*max).contains(&n) => {}
-                _ => err(format!("Must be a whole number from {min} to {max}.")),
+                _ => err(
+                    "whole_number_range",
+                    vec![("min", min.to_string()), ("max", max.to_string())],
+                    format!("Must be a whole number from {min} to {max}."),
+                ),
             },
             QuestionKind::Number {
                 min, max, integer, ..
             } => match value.as_f64() {
-                Some(n) if *integer && n.fract() != 0.0 => {
-                    err(format!("Must be a whole number from {min} to {max}."))
-                }
+                Some(n) if *integer && n.fract() != 0.0 => err(
+                    "whole_number_range",
+                    vec![("min", min.to_string()), ("max", max.to_string())],
+                    format!("Must be a whole number from {min} to {max}."),
+                ),
                 Some(n) if n >= *min && n <= *max => {}
-                _ => err(format!("Must be a number from {min} to {max}.")),
+                _ => err(
+                    "number_range",
+                    vec![("min", min.to_string()), ("max", max.to_string())],
+                    format!("Must be a number from {min} to {max}."),
+                ),
             },
             QuestionKind::Date => match value.as_str() {
                 Some(s) if valid_date(s) => {}
-                _ => err("Must be a date written as YYYY-MM-DD, from 1900 on.".into()),
+                _ => err(
+                    "date",
+                    vec![],
+                    "Must be a date written as YYYY-MM-DD, from 1900 on.".into(),
+                ),
             },
             QuestionKind::Boolean => {
                 if !value.is_boolean() {
-                    err("Must be true or false.".into());
+                    err("boolean", vec![], "Must be true or false.".into());
                 }
             }
             QuestionKind::Text { max_length } => match value.as_str() {
                 Some(s) if chars(s) <= *max_length => {}
-                Some(s) => err(format!(
-                    "Must be at most {max_length} characters long (this is {}).",
-                    chars(s)
-                )),
-                None => err("Must be text.".into()),
+                Some(s) => err(
+                    "text_too_long",
+                    vec![
+                        ("max", max_length.to_string()),
+                        ("length", chars(s).to_string()),
+                    ],
+                    format!(
+                        "Must be at most {max_length} characters long (this is {}).",
+                        chars(s)
+                    ),
+                ),
+                None => err("text", vec![], "Must be text.".into()),
             },
             QuestionKind::MedicationList { max_items } => {
                 validate_entries(path, value, *max_items, &["dose", "frequency"], errors)
@@ -947,22 +1042,34 @@ impl Form {
             }
             QuestionKind::Instrument { instrument } => {
                 let Some(def) = self.instruments.get(instrument) else {
-                    err("This questionnaire is not loaded.".into());
+                    err(
+                        "instrument_not_loaded",
+                        vec![],
+                        "This questionnaire is not loaded.".into(),
+                    );
                     return;
                 };
                 let Some(list) = value.as_array() else {
-                    err(format!(
-                        "Must be a list of {} answers, one per item.",
-                        def.len()
-                    ));
+                    err(
+                        "instrument_list",
+                        vec![("count", def.len().to_string())],
+                        format!("Must be a list of {} answers, one per item.", def.len()),
+                    );
                     return;
                 };
                 if list.len() != def.len() {
-                    err(format!(
-                        "Must be a list of {} answers, one per item (use null for an item not answered yet); this has {}.",
-                        def.len(),
-                        list.len()
-                    ));
+                    err(
+                        "instrument_count",
+                        vec![
+                            ("count", def.len().to_string()),
+                            ("got", list.len().to_string()),
+                        ],
+                        format!(
+                            "Must be a list of {} answers, one per item (use null for an item not answered yet); this has {}.",
+                            def.len(),
+                            list.len()
+                        ),
+                    );
                     return;
                 }
                 for (i, (v, item)) in list.iter().zip(&def.items).enumerate() {
@@ -975,6 +1082,11 @@ impl Form {
                             item.options.iter().map(|o| o.value.to_string()).collect();
                         errors.push(FieldError::new(
                             format!("{path}[{i}]"),
+                            "item_value",
+                            vec![
+                                ("number", item.number.to_string()),
+                                ("allowed", allowed.join(", ")),
+                            ],
                             format!(
                                 "Item {} must be one of {}.",
                                 item.number,
@@ -986,7 +1098,11 @@ impl Form {
             }
             QuestionKind::Group { fields } => {
                 let Some(obj) = value.as_object() else {
-                    err("Must be an object of answers.".into());
+                    err(
+                        "group_object",
+                        vec![],
+                        "Must be an object of answers.".into(),
+                    );
                     return;
                 };
                 for (k, v) in obj {
@@ -998,6 +1114,8 @@ impl Form {
                         Some(f) => self.validate_value(f, &field_path, v, errors),
                         None => errors.push(FieldError::new(
                             field_path,
+                            "unknown_question",
+                            vec![],
                             "This is not a question on this form.",
                         )),
                     }
@@ -1057,12 +1175,12 @@ impl Form {
     pub fn check_submit(&self, answers: &Value) -> Vec<FieldError> {
         let mut errors = self.validate_draft(answers);
         for field in self.missing_for_submit(answers) {
-            let message = if field.ends_with(']') {
-                "Please answer this item."
+            let (code, message) = if field.ends_with(']') {
+                ("missing_item", "Please answer this item.")
             } else {
-                "Please answer this question."
+                ("missing_question", "Please answer this question.")
             };
-            errors.push(FieldError::new(field, message));
+            errors.push(FieldError::new(field, code, vec![], message));
         }
         errors
     }
@@ -1181,6 +1299,8 @@ fn validate_entries(
     let Some(list) = value.as_array() else {
         errors.push(FieldError::new(
             path,
+            "entry_list",
+            vec![],
             "Must be a list (an empty list means none).",
         ));
         return;
@@ -1188,6 +1308,11 @@ fn validate_entries(
     if list.len() > max_items {
         errors.push(FieldError::new(
             path,
+            "too_many_entries",
+            vec![
+                ("max", max_items.to_string()),
+                ("count", list.len().to_string()),
+            ],
             format!(
                 "Must list at most {max_items} entries (this has {}).",
                 list.len()
@@ -1199,6 +1324,8 @@ fn validate_entries(
         let Some(obj) = entry.as_object() else {
             errors.push(FieldError::new(
                 entry_path,
+                "entry_object",
+                vec![],
                 "Each entry must be an object with a name.",
             ));
             continue;
@@ -1206,21 +1333,29 @@ fn validate_entries(
         match obj.get("name") {
             Some(Value::String(name)) if name.trim().is_empty() => errors.push(FieldError::new(
                 format!("{entry_path}.name"),
+                "entry_name",
+                vec![],
                 "Please give a name.",
             )),
             Some(Value::String(name)) if chars(name) > MAX_NAME_LENGTH => {
                 errors.push(FieldError::new(
                     format!("{entry_path}.name"),
+                    "too_long",
+                    vec![("max", MAX_NAME_LENGTH.to_string())],
                     format!("Must be at most {MAX_NAME_LENGTH} characters long."),
                 ))
             }
             Some(Value::String(_)) => {}
             Some(_) => errors.push(FieldError::new(
                 format!("{entry_path}.name"),
+                "text",
+                vec![],
                 "Must be text.",
             )),
             None => errors.push(FieldError::new(
                 format!("{entry_path}.name"),
+                "entry_name",
+                vec![],
                 "Please give a name.",
             )),
         }
@@ -1230,8 +1365,11 @@ fn validate_entries(
             }
             let field_path = format!("{entry_path}.{k}");
             if !optional.contains(&k.as_str()) {
+                let details: String = optional.iter().map(|o| format!(", {o}")).collect();
                 errors.push(FieldError::new(
                     field_path,
+                    "unknown_detail",
+                    vec![("details", format!("name{details}"))],
                     format!(
                         "Unknown detail; an entry has name{}.",
                         optional
@@ -1247,9 +1385,11 @@ fn validate_entries(
                 Value::String(s) if chars(s) <= MAX_DETAIL_LENGTH => {}
                 Value::String(_) => errors.push(FieldError::new(
                     field_path,
+                    "too_long",
+                    vec![("max", MAX_DETAIL_LENGTH.to_string())],
                     format!("Must be at most {MAX_DETAIL_LENGTH} characters long."),
                 )),
-                _ => errors.push(FieldError::new(field_path, "Must be text.")),
+                _ => errors.push(FieldError::new(field_path, "text", vec![], "Must be text.")),
             }
         }
     }
@@ -1604,6 +1744,9 @@ mod tests {
         ];
         want.sort_unstable();
         assert_eq!(got, want, "{errors:#?}");
+        for e in &errors {
+            assert!(FIELD_ERROR_CODES.contains(&e.code), "{e:?}");
+        }
         let msg = |field: &str| {
             errors
                 .iter()
@@ -1623,7 +1766,12 @@ mod tests {
         assert!(msg("gad7").contains("7 answers"), "{}", msg("gad7"));
         assert_eq!(
             f.validate_draft(&json!([1, 2])),
-            vec![FieldError::new("", "The answers must be a JSON object.")]
+            vec![FieldError::new(
+                "",
+                "not_an_object",
+                vec![],
+                "The answers must be a JSON object."
+            )]
         );
         assert_eq!(
             fields(&f.validate_draft(&json!({"date_of_birth": "1990-02-30"}))),
@@ -1689,11 +1837,21 @@ mod tests {
         assert_eq!(errors.len(), 6);
         assert_eq!(
             errors[0],
-            FieldError::new("pcl5[4]", "Please answer this item.")
+            FieldError::new(
+                "pcl5[4]",
+                "missing_item",
+                vec![],
+                "Please answer this item."
+            )
         );
         assert_eq!(
             errors[5],
-            FieldError::new("intention", "Please answer this question.")
+            FieldError::new(
+                "intention",
+                "missing_question",
+                vec![],
+                "Please answer this question."
+            )
         );
     }
 
