@@ -1,5 +1,7 @@
 //! The care team and the wall between the two people, in real browsers: the clinician
-//! signs in with an authenticator code and signs the screening decision on its page; Alex
+//! signs in with an authenticator code and signs the screening decision on its page; a
+//! facilitator plans a meeting and marks it held; the agreement is written by the
+//! facilitator and by each person, signed by both on their phones and countersigned; Alex
 //! writes three journal entries on her phone — one private, one shared with the team, one
 //! shared with Bo and the team — and each reader sees only what was shared with them.
 
@@ -70,9 +72,88 @@ async fn the_clinician_signs_a_decision_and_each_reader_sees_only_what_was_share
             mira.audit("screening decision signed").await;
             mira.screenshot("screening-signed").await;
 
-            // Alex writes: mine (private), theirs (team), ours (Bo).
+            // Preparation on the pages: Sam plans a joint meeting and marks it held.
+            let sam = suite.browser("sam", Viewport::Desktop).await;
+            let code = care.sam.fresh_totp().await;
+            sign_in(&sam, &care.sam.email, STAFF_PASSWORD, Some(&code)).await;
+            let meetings = format!("/duos/{}/meetings", care.duo);
+            sam.open(&meetings).await;
+            sam.audit("meetings").await;
+            sam.screenshot("meetings").await;
+            let earlier = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(3))
+                .strftime("%Y-%m-%dT%H:%M")
+                .to_string();
+            // The date-and-time widget's keyboard differs per browser locale; its value is set as
+            // the widget would set it.
+            sam.client
+                .execute(
+                    "document.getElementById('starts_at').value = arguments[0]; return null;",
+                    vec![serde_json::json!(earlier)],
+                )
+                .await
+                .expect("set the start");
+            sam.fill("#minutes", "60").await;
+            sam.click_through("form#schedule button[type=submit]").await;
+            sam.click_through(&format!(
+                "form[action^='{meetings}/'][action$='/held'] button[type=submit]"
+            ))
+            .await;
+            sam.audit("meeting held").await;
+
+            // The agreement: Sam writes the shared parts, each person their own, all sign.
+            let agreement = format!("/duos/{}/agreement", care.duo);
+            sam.open(&agreement).await;
+            sam.audit("agreement, facilitator").await;
+            for (key, text) in [
+                ("boundaries", "No talk about the old flat."),
+                ("proximity", "Mattresses a metre apart."),
+                ("music", "Quiet music, silence after noon."),
+                ("time_outs", "A raised hand means a pause."),
+                ("talking", "Quiet in the morning."),
+                ("shared_vs_own", "Mostly each in our own process."),
+                (
+                    "difficult_moments",
+                    "The facilitator sits with whoever needs it.",
+                ),
+                ("afterwards", "We talk the next evening, not before."),
+                (
+                    "confidentiality",
+                    "What each says to the team stays with the team.",
+                ),
+            ] {
+                sam.fill(&format!("form#edit #{key}"), text).await;
+            }
+            sam.click_through("form#edit button[type=submit]:not([name])")
+                .await;
             let alex = suite.browser("alex", Viewport::Phone).await;
             sign_in(&alex, "alex@example.org", ALEX_PASSWORD, None).await;
+            let bo = suite.browser("bo", Viewport::Phone).await;
+            sign_in(&bo, "bo@example.org", BO_PASSWORD, None).await;
+            for (person, intention) in [(&alex, "To listen"), (&bo, "To be honest")] {
+                person.open(&agreement).await;
+                person.fill("#intention", intention).await;
+                person
+                    .click("input[name=touch_from_partner][value=hand]")
+                    .await;
+                person.fill("#sharing", "Nothing without asking me").await;
+                person
+                    .click_through("form#edit button[type=submit]:not([name])")
+                    .await;
+            }
+            for person in [&alex, &bo] {
+                person.open(&agreement).await;
+                person.audit("agreement, participant").await;
+                person.screenshot("agreement").await;
+                person.click_through("form#sign button[type=submit]").await;
+                let page = person.main_text().await;
+                assert!(page.contains("You have signed this version."), "{page}");
+            }
+            sam.open(&agreement).await;
+            sam.click_through("form#sign button[type=submit]").await;
+            bo.open(&agreement).await;
+            bo.find("#in-effect").await;
+
+            // Alex writes: mine (private), theirs (team), ours (Bo).
             write(
                 &alex,
                 "A private thought about my father.",
@@ -87,8 +168,6 @@ async fn the_clinician_signs_a_decision_and_each_reader_sees_only_what_was_share
             alex.screenshot("journal").await;
 
             // Bo sees only the entry shared with him.
-            let bo = suite.browser("bo", Viewport::Phone).await;
-            sign_in(&bo, "bo@example.org", BO_PASSWORD, None).await;
             let shared = format!("/duos/{}/journal", care.duo);
             bo.open(&shared).await;
             let page = bo.main_text().await;
