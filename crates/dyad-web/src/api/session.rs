@@ -1267,18 +1267,23 @@ pub async fn apply_event(
         }
     };
 
-    // The first entry starts the session day.
-    if sc.session.status == "booked"
-        && store::set_status(&state.db, &sc.session.id, "booked", "running", state.now()).await?
-        && sc.session.participant_id.is_none()
-    {
+    // The first entry starts the session day and, for a duo session, moves the duo's phase
+    // on. These are two writes: when a crash came between them, the session is running
+    // while the duo is still `scheduled`, and the next entry finishes the step.
+    let started_now = sc.session.status == "booked"
+        && store::set_status(&state.db, &sc.session.id, "booked", "running", state.now()).await?;
+    let phase_behind = sc.session.status == "running" && sc.ctx.phase() == Phase::Scheduled;
+    if sc.session.participant_id.is_none() && (started_now || phase_behind) {
         let facts = PathwayFacts {
             readiness: readiness_facts(state, &sc.ctx).await?,
             ..Default::default()
         };
         if let Err(e) = duo::advance(state, &sc.ctx, Transition::SessionStarted, auth, facts).await
         {
-            store::set_status(&state.db, &sc.session.id, "running", "booked", state.now()).await?;
+            if started_now {
+                store::set_status(&state.db, &sc.session.id, "running", "booked", state.now())
+                    .await?;
+            }
             return Err(e);
         }
     }

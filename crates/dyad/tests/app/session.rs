@@ -787,6 +787,31 @@ async fn the_stream_tells_another_console_within_a_second() {
 }
 
 #[tokio::test]
+async fn an_entry_after_a_crash_between_start_and_phase_finishes_the_step() {
+    let app = spawn_app().await;
+    let (pair, team, session) = booked(&app).await;
+    // What a kill between the two writes leaves: the session running, the duo scheduled.
+    assert!(
+        dyad_store::sessions::set_status(&app.state.db, &session, "booked", "running", 0)
+            .await
+            .unwrap()
+    );
+    let duo = format!("/api/v1/duos/{}", pair.duo_id);
+    let (_, before) = app.get_bearer(&team.facilitator, &duo).await;
+    assert_eq!(before["phase"], "scheduled", "{before}");
+    let (status, body) = post(
+        &app,
+        &team.facilitator,
+        &session,
+        json!({"kind": "mode", "mode": "joint"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, after) = app.get_bearer(&team.facilitator, &duo).await;
+    assert_eq!(after["phase"], "session", "{after}");
+}
+
+#[tokio::test]
 async fn the_stream_ends_when_its_reader_signs_out() {
     let app = spawn_app().await;
     let (_, team, session) = booked(&app).await;
