@@ -2127,3 +2127,492 @@ async fn aftercare_story(db: Db) {
 }
 
 conformance!(aftercare_story => aftercare_sqlite, aftercare_postgres);
+
+// --- research: studies, the pseudonym key, erasure -------------------------------------------
+
+/// A duo with two members who both have accounts, a waiting invitation that names the
+/// invitee, and a sign-in session and recovery code for each. Returns the user ids.
+async fn research_duo(db: &Db, duo: &str, a: &str, b: &str, at: i64) -> (String, String) {
+    sqlx::query("INSERT INTO duos (id, code, relationship, phase, phase_since, created_at) VALUES ($1, $2, 'friends', 'integration', $3, $3)")
+        .bind(duo)
+        .bind(format!("D-{duo}"))
+        .bind(at)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let mut users = Vec::new();
+    for (pid, role) in [(a, "inviter"), (b, "invitee")] {
+        let user = accounts::create_user(
+            db,
+            &participant(
+                &format!("{pid}@example.org"),
+                &format!("Name of {pid}"),
+                Some(pid),
+            ),
+            at,
+        )
+        .await
+        .unwrap();
+        sqlx::query("INSERT INTO participants (id, duo_id, user_id, code, member_role, motivation, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(pid)
+            .bind(duo)
+            .bind(&user.id)
+            .bind(format!("P-{pid}"))
+            .bind(role)
+            .bind(b"sealed motivation".to_vec())
+            .bind(at)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        accounts::create_session(
+            db,
+            &AuthSession {
+                token_hash: token_hash(&format!("session-{pid}")),
+                user_id: user.id.clone(),
+                csrf_token: "csrf".into(),
+                created_at: at,
+                last_seen_at: at,
+                idle_micros: HOUR,
+                expires_at: at + 12 * HOUR,
+            },
+        )
+        .await
+        .unwrap();
+        accounts::replace_recovery_codes(db, &user.id, &[token_hash(&format!("rc-{pid}"))])
+            .await
+            .unwrap();
+        users.push(user.id);
+    }
+    sqlx::query("INSERT INTO invitations (id, duo_id, partner_name, partner_email, status, created_at, expires_at, updated_at) VALUES ($1, $2, $3, $4, 'joined', $5, $5, $5)")
+        .bind(format!("inv-{duo}"))
+        .bind(duo)
+        .bind(format!("Name of {b}"))
+        .bind(format!("{b}@example.org"))
+        .bind(at)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    (users.remove(0), users.remove(0))
+}
+
+async fn research_story(db: Db) {
+    use dyad_store::duos;
+    use dyad_store::research as rs;
+    let sealer = Sealer::new(MasterKey::generate());
+    let coordinator = accounts::create_user(
+        &db,
+        &staff("cora@example.org", "Cora", &["coordinator"]),
+        T0,
+    )
+    .await
+    .unwrap();
+
+    // Studies: the research consent versions they accept, updated in place, protocol ids unique.
+    let care = duos::publish_document(&db, "care", "1", "Care", "text", T0, T0)
+        .await
+        .unwrap();
+    let r1 = duos::publish_document(&db, "research", "1", "Research v1", "text", T0, T0)
+        .await
+        .unwrap();
+    let r2 = duos::publish_document(&db, "research", "2", "Research v2", "text", T0 + 1, T0 + 1)
+        .await
+        .unwrap();
+    let docs: Vec<String> = rs::research_documents(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.0)
+        .collect();
+    assert_eq!(
+        docs,
+        [r1.id.clone(), r2.id.clone()],
+        "research versions only, oldest first"
+    );
+    let study = rs::save_study(
+        &db,
+        None,
+        "Duo pilot",
+        "NL-123",
+        true,
+        &[r1.id.clone()],
+        &coordinator.id,
+        T0,
+    )
+    .await
+    .unwrap();
+    let other = rs::save_study(
+        &db,
+        None,
+        "Other",
+        "NL-456",
+        true,
+        &[r2.id.clone()],
+        &coordinator.id,
+        T0,
+    )
+    .await
+    .unwrap();
+    let clash = rs::save_study(
+        &db,
+        Some(&other),
+        "Other",
+        "NL-123",
+        true,
+        &[],
+        &coordinator.id,
+        T0 + 1,
+    )
+    .await
+    .unwrap_err();
+    assert!(clash.is_unique_violation(), "{clash}");
+    rs::save_study(
+        &db,
+        Some(&study),
+        "Duo pilot (renamed)",
+        "NL-123",
+        false,
+        &[r1.id.clone(), r2.id.clone()],
+        &coordinator.id,
+        T0 + 2,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        rs::save_study(
+            &db,
+            Some("nope"),
+            "x",
+            "X-1",
+            true,
+            &[],
+            &coordinator.id,
+            T0
+        )
+        .await,
+        Err(StoreError::NotFound)
+    ));
+    let by_protocol = rs::study(&db, "NL-123").await.unwrap().unwrap();
+    assert_eq!(by_protocol.id, study);
+    assert_eq!(by_protocol.name, "Duo pilot (renamed)");
+    assert!(!by_protocol.active);
+    assert_eq!(by_protocol.document_ids.len(), 2);
+    assert_eq!(
+        (by_protocol.created_at, by_protocol.updated_at),
+        (T0, T0 + 2)
+    );
+    assert_eq!(
+        rs::study(&db, &other).await.unwrap().unwrap().document_ids,
+        [r2.id.clone()]
+    );
+    assert!(rs::study(&db, "NL-999").await.unwrap().is_none());
+    assert_eq!(rs::studies(&db).await.unwrap().len(), 2);
+
+    // Two duos; a participant without an account yet is no candidate.
+    let (ua, ub) = research_duo(&db, "duo-1", "p-a", "p-b", T0).await;
+    let (uc, _ud) = research_duo(&db, "duo-2", "p-c", "p-d", T0 + 10).await;
+    sqlx::query("INSERT INTO duos (id, code, relationship, phase, phase_since, created_at) VALUES ('duo-3', 'D-duo-3', 'couple', 'invited', $1, $1)")
+        .bind(T0 + 20)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO participants (id, duo_id, code, member_role, created_at) VALUES ('p-e', 'duo-3', 'P-p-e', 'inviter', $1)")
+        .bind(T0 + 20)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let ids = |cs: Vec<rs::Candidate>| cs.into_iter().map(|c| c.participant_id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(rs::candidates(&db).await.unwrap()),
+        ["p-a", "p-b", "p-c", "p-d"]
+    );
+    let first = rs::candidates(&db).await.unwrap().remove(0);
+    assert_eq!(
+        (
+            first.duo_id.as_str(),
+            first.user_id.as_str(),
+            first.member_role.as_str(),
+            first.relationship.as_str()
+        ),
+        ("duo-1", ua.as_str(), "inviter", "friends")
+    );
+
+    // Consent facts: research acceptances only (care documents left out), withdrawals by item.
+    duos::accept_documents(
+        &db,
+        &ua,
+        &[care.id.clone(), r1.id.clone()],
+        T0 + 5,
+        "checkbox",
+    )
+    .await
+    .unwrap();
+    duos::accept_documents(&db, &ua, &[r2.id.clone()], T0 + 6, "checkbox")
+        .await
+        .unwrap();
+    let accepted = rs::research_acceptances(&db, &ua).await.unwrap();
+    assert_eq!(
+        accepted,
+        [
+            (r1.id.clone(), "1".to_string(), T0 + 5),
+            (r2.id.clone(), "2".to_string(), T0 + 6)
+        ]
+    );
+    assert!(rs::research_acceptances(&db, &ub).await.unwrap().is_empty());
+    dyad_store::preparation::add_consent_withdrawal(&db, "p-a", "photos", T0 + 7)
+        .await
+        .unwrap();
+    dyad_store::preparation::add_consent_withdrawal(&db, "p-a", "research", T0 + 8)
+        .await
+        .unwrap();
+    assert_eq!(
+        rs::research_withdrawals(&db, "p-a").await.unwrap(),
+        [T0 + 8]
+    );
+    assert!(
+        rs::research_withdrawals(&db, "p-b")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Sessions a participant took part in: the duo's joint ones and their own one-person ones.
+    sqlx::query("INSERT INTO rooms (id, name, created_by, created_at) VALUES ('room-1', 'Garden room', $1, $2)")
+        .bind(&coordinator.id)
+        .bind(T0)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    for (id, who, starts, status) in [
+        ("s-1", None, T0 + HOUR, "closed"),
+        ("s-2", Some("p-b"), T0 + 3 * HOUR, "booked"),
+        ("s-3", Some("p-a"), T0 + 2 * HOUR, "closed"),
+    ] {
+        sqlx::query("INSERT INTO sessions (id, duo_id, participant_id, room_id, starts_at, ends_at, overnight, status, created_by, created_at) VALUES ($1, 'duo-1', $2, 'room-1', $3, $4, 0, $5, $6, $7)")
+            .bind(id)
+            .bind(who)
+            .bind(starts)
+            .bind(starts + HOUR)
+            .bind(status)
+            .bind(&coordinator.id)
+            .bind(T0)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        rs::sessions_of_participant(&db, "duo-1", "p-a")
+            .await
+            .unwrap(),
+        [(T0 + HOUR, false, true), (T0 + 2 * HOUR, true, true)]
+    );
+    assert_eq!(
+        rs::sessions_of_participant(&db, "duo-1", "p-b")
+            .await
+            .unwrap(),
+        [(T0 + HOUR, false, true), (T0 + 3 * HOUR, true, false)]
+    );
+    assert!(!rs::has_open_session(&db, "duo-1", "p-a").await.unwrap());
+    assert!(rs::has_open_session(&db, "duo-1", "p-b").await.unwrap());
+
+    // Research codes: made once, stable, distinct, also when several exports race for them.
+    assert!(!rs::has_research_code(&db, "p-a").await.unwrap());
+    let (a1, a2, a3) = tokio::join!(
+        rs::subject_code(&db, "p-a", T0),
+        rs::subject_code(&db, "p-a", T0),
+        rs::subject_code(&db, "p-a", T0),
+    );
+    let code_a = a1.unwrap();
+    assert!(code_a.starts_with('R'), "{code_a}");
+    assert_eq!((a2.unwrap(), a3.unwrap()), (code_a.clone(), code_a.clone()));
+    assert_eq!(
+        rs::subject_code(&db, "p-a", T0 + HOUR).await.unwrap(),
+        code_a
+    );
+    let code_b = rs::subject_code(&db, "p-b", T0).await.unwrap();
+    assert_ne!(code_a, code_b);
+    assert!(rs::has_research_code(&db, "p-a").await.unwrap());
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM research_subjects").await,
+        2
+    );
+
+    // Duo codes and offsets: one per duo, the picker sees the offsets already taken.
+    let seen = std::sync::Mutex::new(Vec::new());
+    let pick = |taken: &BTreeSet<i64>| {
+        seen.lock().unwrap().push(taken.clone());
+        (1..).map(|n| -n * 7).find(|o| !taken.contains(o)).unwrap()
+    };
+    let (y1, off1) = rs::duo_code(&db, "duo-1", T0, pick).await.unwrap();
+    assert_eq!(
+        rs::duo_code(&db, "duo-1", T0 + HOUR, pick).await.unwrap(),
+        (y1.clone(), off1)
+    );
+    let (y2, off2) = rs::duo_code(&db, "duo-2", T0, pick).await.unwrap();
+    assert!(y1.starts_with('Y') && y2.starts_with('Y') && y1 != y2);
+    assert_eq!((off1, off2), (-7, -14));
+    assert_eq!(
+        seen.into_inner().unwrap(),
+        [BTreeSet::new(), BTreeSet::from([-7])],
+        "the picker runs only when a duo has no offset yet"
+    );
+
+    // Erasure of p-a: identifiers gone, sessions and codes gone, the key destroyed by the
+    // sealer; the partner untouched; a second erasure is a conflict.
+    sealer
+        .seal(&db, "p-a", ANSWERS, b"a's answers", T0)
+        .await
+        .unwrap();
+    let b_sealed = sealer
+        .seal(&db, "p-b", ANSWERS, b"b's answers", T0)
+        .await
+        .unwrap();
+    assert!(rs::has_live_key(&db, "p-a").await.unwrap());
+    assert!(!rs::has_live_key(&db, "p-nobody").await.unwrap());
+    assert!(rs::erasure_of(&db, "p-a").await.unwrap().is_none());
+    let erasure = rs::record_erasure(
+        &db,
+        "p-a",
+        &coordinator.id,
+        "asked by mail on 1 May",
+        r#"{"legal_hold":"none"}"#,
+        T0 + 9 * HOUR,
+    )
+    .await
+    .unwrap();
+    sealer.destroy(&db, "p-a", T0 + 9 * HOUR).await.unwrap();
+    assert_eq!(
+        (
+            erasure.participant_id.as_str(),
+            erasure.executed_by.as_str(),
+            erasure.reason.as_str(),
+            erasure.checks.as_str(),
+            erasure.executed_at
+        ),
+        (
+            "p-a",
+            coordinator.id.as_str(),
+            "asked by mail on 1 May",
+            r#"{"legal_hold":"none"}"#,
+            T0 + 9 * HOUR
+        )
+    );
+    assert_eq!(
+        rs::erasure_of(&db, "p-a").await.unwrap().unwrap().id,
+        erasure.id
+    );
+    assert!(!rs::has_live_key(&db, "p-a").await.unwrap());
+    assert!(rs::has_live_key(&db, "p-b").await.unwrap());
+    let erased_user = accounts::user_by_id(&db, &ua).await.unwrap().unwrap();
+    assert_eq!(erased_user.name, "Erased participant");
+    assert!(
+        erased_user.email.ends_with("@erased.invalid"),
+        "{}",
+        erased_user.email
+    );
+    assert!(!erased_user.active);
+    assert!(
+        accounts::user_by_email(&db, "p-a@example.org")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        accounts::session_by_hash(&db, &token_hash("session-p-a"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        accounts::session_by_hash(&db, &token_hash("session-p-b"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        !accounts::use_recovery_code(&db, &ua, &token_hash("rc-p-a"), T0 + 10 * HOUR)
+            .await
+            .unwrap()
+    );
+    assert!(
+        accounts::use_recovery_code(&db, &ub, &token_hash("rc-p-b"), T0 + 10 * HOUR)
+            .await
+            .unwrap()
+    );
+    assert!(
+        duos::participant_motivation(&db, "p-a")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        duos::participant_motivation(&db, "p-b")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(!rs::has_research_code(&db, "p-a").await.unwrap());
+    assert_eq!(rs::subject_code(&db, "p-b", T0).await.unwrap(), code_b);
+    // The signed consents stay, the partner's name is still on the invitation (the inviter
+    // was erased, not the invitee).
+    assert_eq!(rs::research_acceptances(&db, &ua).await.unwrap().len(), 2);
+    let invitation = duos::invitation_of_duo(&db, "duo-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(invitation.partner_name, "Name of p-b");
+    assert_eq!(
+        sealer
+            .open(&db, "p-b", ANSWERS, &b_sealed, T0)
+            .await
+            .unwrap(),
+        b"b's answers"
+    );
+    assert_eq!(
+        ids(rs::candidates(&db).await.unwrap()),
+        ["p-b", "p-c", "p-d"]
+    );
+    assert_eq!(rs::erased_ids(&db).await.unwrap(), ["p-a"]);
+    let again = rs::record_erasure(&db, "p-a", &coordinator.id, "twice", "{}", T0 + 10 * HOUR)
+        .await
+        .unwrap_err();
+    assert!(matches!(again, StoreError::Conflict(_)), "{again}");
+
+    // Erasing an invitee forgets their name and email on the invitation too.
+    rs::record_erasure(
+        &db,
+        "p-d",
+        &coordinator.id,
+        "asked in person",
+        "{}",
+        T0 + 11 * HOUR,
+    )
+    .await
+    .unwrap();
+    let invitation = duos::invitation_of_duo(&db, "duo-2")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            invitation.partner_name.as_str(),
+            invitation.partner_email.as_str()
+        ),
+        ("Erased participant", "")
+    );
+    assert_eq!(
+        accounts::user_by_id(&db, &uc).await.unwrap().unwrap().name,
+        "Name of p-c"
+    );
+    assert_eq!(rs::erased_ids(&db).await.unwrap(), ["p-a", "p-d"]);
+    assert!(matches!(
+        rs::record_erasure(&db, "p-nobody", &coordinator.id, "x", "{}", T0).await,
+        Err(_)
+    ));
+    assert_eq!(
+        rs::erased_ids(&db).await.unwrap().len(),
+        2,
+        "a failed erasure leaves no record"
+    );
+}
+
+conformance!(research_story => research_sqlite, research_postgres);
