@@ -124,3 +124,27 @@ alert-saved-resolve = The alert is resolved.
 alert-error-note = Write the note before saving.
 aftercare-duo-label = Aftercare
 outcomes-team-link = Outcomes over time
+
+## The personal export
+
+export-title = Everything we hold about you
+export-link = Everything we hold about you
+export-intro = This is everything dyad holds about you: your account, the documents you accepted, your consents, your intake, your journal, your check-ins, your messages with the care team, your meetings, and who looked at your records. What the other person shared only with the care team is theirs and is not included.
+export-download = Download as a file (JSON)
+export-profile = Your account
+export-name = Name
+export-email = Email
+export-codes = Your codes
+export-phase = Where you are in the pathway
+export-motivation = Why you wanted to take part
+export-documents = Documents you accepted
+export-consents = Your consents
+export-item = Item
+export-state = State
+export-intake = Your intake
+export-intake-current = Your current answers ({ $status })
+export-intake-version = Sent in: version { $version }, { $date }
+export-answers = Answers
+export-meetings = Meetings
+export-who = Who
+export-what = What

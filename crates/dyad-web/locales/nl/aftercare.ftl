@@ -124,3 +124,27 @@ alert-saved-resolve = De melding is afgehandeld.
 alert-error-note = Schrijf de notitie voordat je bewaart.
 aftercare-duo-label = Nazorg
 outcomes-team-link = Uitkomsten door de tijd
+
+## De eigen export
+
+export-title = Alles wat we over je bewaren
+export-link = Alles wat we over je bewaren
+export-intro = Dit is alles wat dyad over je bewaart: je account, de documenten die je hebt geaccepteerd, je toestemmingen, je intake, je dagboek, je check-ins, je berichten met het zorgteam, je afspraken, en wie je gegevens heeft ingezien. Wat de ander alleen met het zorgteam deelde, is van de ander en staat hier niet in.
+export-download = Download als bestand (JSON)
+export-profile = Je account
+export-name = Naam
+export-email = E-mail
+export-codes = Je codes
+export-phase = Waar je bent in het traject
+export-motivation = Waarom je wilde meedoen
+export-documents = Documenten die je hebt geaccepteerd
+export-consents = Je toestemmingen
+export-item = Onderdeel
+export-state = Stand
+export-intake = Je intake
+export-intake-current = Je huidige antwoorden ({ $status })
+export-intake-version = Ingestuurd: versie { $version }, { $date }
+export-answers = Antwoorden
+export-meetings = Afspraken
+export-who = Wie
+export-what = Wat

@@ -10,6 +10,7 @@ mod info;
 mod intake;
 mod journal;
 mod participant;
+mod personal_export;
 mod preparation;
 mod public;
 mod research;
@@ -77,6 +78,7 @@ fn table() -> (Router<AppState>, Vec<&'static str>) {
         preparation::routes(),
         journal::routes(),
         aftercare::routes(),
+        personal_export::routes(),
         console::routes(),
         research::routes(),
     ] {

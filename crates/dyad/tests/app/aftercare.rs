@@ -701,3 +701,137 @@ async fn alert_actions_are_audited_and_only_the_duos_team_reaches_check_ins_and_
             .any(|r| r["resource"] == "alerts" && r["outcome"] == "deny")
     );
 }
+
+#[tokio::test]
+async fn the_export_holds_everything_about_the_caller_and_nothing_private_of_the_partner() {
+    let app = spawn_app().await;
+    let c = closed_session(&app).await;
+    let duo = &c.pair.duo_id;
+    later(&app, DAY + 60).await;
+    answer(&app, &c.pair.a_token, "day_1", json!({"wellbeing": calm()})).await;
+    answer(
+        &app,
+        &c.pair.b_token,
+        "day_1",
+        json!({"wellbeing": {"mood": 1, "sleep": 2, "self_harm": "no", "contact": "yes"}}),
+    )
+    .await;
+    for (token, text) in [
+        (&c.pair.a_token, "EXPORT-A-JOURNAL"),
+        (&c.pair.b_token, "EXPORT-B-JOURNAL"),
+    ] {
+        let (status, _) = app
+            .post_bearer(
+                token,
+                "/api/v1/me/journal",
+                json!({"text": text, "tag": "mine", "share": {"partner": false, "team": true}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    for (token, text) in [
+        (&c.pair.a_token, "EXPORT-A-MESSAGE"),
+        (&c.pair.b_token, "EXPORT-B-MESSAGE"),
+    ] {
+        let (status, _) = app
+            .post_bearer(token, "/api/v1/me/messages", json!({"text": text}))
+            .await;
+        assert!(status.is_success());
+    }
+    // An individual meeting for B only.
+    let soon = (app.clock_now() + jiff::SignedDuration::from_hours(30)).to_string();
+    let (status, own_meeting) = app
+        .post_bearer(
+            &c.facilitator,
+            &format!("/api/v1/duos/{duo}/meetings"),
+            json!({"kind": "integration", "with": c.pair.b_pid, "starts_at": soon, "minutes": 45}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{own_meeting}");
+
+    // The clinician reads A's intake: A's access log will say so.
+    let (status, _) = app
+        .get_bearer(
+            &c.clinician,
+            &format!("/api/v1/participants/{}/intake", c.pair.a_pid),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, export) = app.get_bearer(&c.pair.a_token, "/api/v1/me/export").await;
+    assert_eq!(status, StatusCode::OK, "{export}");
+    assert_eq!(export["profile"]["email"], "alex@example.org");
+    assert_eq!(export["profile"]["participant_id"], c.pair.a_pid.as_str());
+    assert!(
+        export["profile"]["motivation"]
+            .as_str()
+            .unwrap()
+            .contains("what happened last year")
+    );
+    assert!(!export["documents"].as_array().unwrap().is_empty());
+    assert!(!export["consents"].as_array().unwrap().is_empty());
+    assert_eq!(export["intake"]["status"], "submitted");
+    assert_eq!(
+        export["intake_versions"][0]["answers"]["phq9"],
+        json!([1, 1, 0, 2, 1, 0, 1, 0, 0])
+    );
+    assert_eq!(export["journal"][0]["text"], "EXPORT-A-JOURNAL");
+    assert_eq!(export["checkins"].as_array().unwrap().len(), 11);
+    assert_eq!(
+        find(export["checkins"].as_array().unwrap(), "day_1")["answers"]["wellbeing"]["mood"],
+        7
+    );
+    assert!(
+        export["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["text"] == "EXPORT-A-MESSAGE")
+    );
+    let meetings = export["meetings"].as_array().unwrap();
+    assert!(
+        meetings.iter().all(|m| m["id"] != own_meeting["id"]),
+        "B's own meeting is not A's"
+    );
+    assert!(meetings.iter().any(|m| m["with"] == "joint"));
+    let log = export["access_log"].as_array().unwrap();
+    assert!(
+        log.iter()
+            .any(|a| a["who"] == "Mira" && a["what"] == "intake"),
+        "{log:?}"
+    );
+    // Nothing of B's own: not the journal, the message, the answers, the sign-up words.
+    let text = export.to_string();
+    for secret in [
+        "EXPORT-B-JOURNAL",
+        "EXPORT-B-MESSAGE",
+        "I want us to feel close again",
+        "\"contact\":\"yes\"",
+        &c.pair.b_pid,
+    ] {
+        assert!(!text.contains(secret), "A's export holds {secret}");
+    }
+    // B's has B's, not A's.
+    let (_, b_export) = app.raw_bearer(&c.pair.b_token, "/api/v1/me/export").await;
+    assert!(
+        b_export.contains("EXPORT-B-JOURNAL") && b_export.contains("I want us to feel close again")
+    );
+    assert!(!b_export.contains("EXPORT-A") && !b_export.contains("what happened last year"));
+    // Audited; staff have no export of their own.
+    let (_, trail) = app
+        .get_bearer(
+            &c.admin,
+            &format!("/api/v1/audit?action=export&subject={}", c.pair.a_pid),
+        )
+        .await;
+    assert_eq!(trail.as_array().unwrap().len(), 1, "{trail}");
+    assert_eq!(trail[0]["resource"], "personal_export");
+    let (status, _) = app.get_bearer(&c.clinician, "/api/v1/me/export").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The readable page says the same.
+    let (status, page) = app.raw_bearer(&c.pair.a_token, "/me/export").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Everything we hold about you"));
+    assert!(page.contains("EXPORT-A-JOURNAL") && page.contains("what happened last year"));
+    assert!(!page.contains("EXPORT-B"));
+}
