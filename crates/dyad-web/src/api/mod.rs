@@ -8,6 +8,7 @@ pub mod identity;
 pub mod intake;
 pub mod journal;
 pub mod messages;
+pub mod personal_export;
 pub mod preparation;
 pub mod records;
 pub mod research;
@@ -99,6 +100,7 @@ pub fn routes() -> (Router<AppState>, Vec<&'static str>) {
         "/api/v1/alerts/{id}/acknowledge" => post(aftercare::acknowledge),
         "/api/v1/alerts/{id}/note" => post(aftercare::note),
         "/api/v1/alerts/{id}/resolve" => post(aftercare::resolve),
+        "/api/v1/me/export" => get(personal_export::export),
         "/api/v1/studies" => get(research::list_studies).post(research::create_study),
         "/api/v1/studies/{id}" => put(research::update_study),
         "/api/v1/export/research" => get(research::export),
@@ -195,6 +197,7 @@ pub fn routes() -> (Router<AppState>, Vec<&'static str>) {
         aftercare::acknowledge,
         aftercare::note,
         aftercare::resolve,
+        personal_export::export,
         research::list_studies,
         research::create_study,
         research::update_study,
