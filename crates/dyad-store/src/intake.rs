@@ -193,3 +193,28 @@ pub async fn versions_of(db: &Db, participant_id: &str) -> StoreResult<Vec<Intak
 pub fn new_version_id() -> String {
     new_id()
 }
+
+/// The latest submitted version's id and whether it asked for a washout (`None` for a
+/// version submitted before the flag existed).
+pub async fn washout_flag(
+    db: &Db,
+    participant_id: &str,
+) -> StoreResult<Option<(String, Option<bool>)>> {
+    let row: Option<(String, Option<i64>)> = sqlx::query_as(
+        "SELECT id, needs_washout FROM intake_versions WHERE participant_id = $1 \
+         ORDER BY version DESC LIMIT 1",
+    )
+    .bind(participant_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(|(id, flag)| (id, flag.map(|f| f != 0))))
+}
+
+pub async fn set_washout_flag(db: &Db, version_id: &str, needed: bool) -> StoreResult<()> {
+    sqlx::query("UPDATE intake_versions SET needs_washout = $1 WHERE id = $2")
+        .bind(i64::from(needed))
+        .bind(version_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}

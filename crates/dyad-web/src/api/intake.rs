@@ -292,6 +292,9 @@ pub async fn apply_submit(state: &AppState, auth: &Authenticated) -> AppResult<M
         dyad_store::StoreError::Conflict(d) => AppError::Conflict(d),
         other => other.into(),
     })?;
+    // Decided now, from the answers in hand, so that readiness never reopens them.
+    let washout = needs_washout(&pid, pruned)?;
+    intake::set_washout_flag(&state.db, &version_id, washout).await?;
     access::record(
         state,
         AuditEntry::new(&auth.user.id, "participant", "submit_intake")
@@ -536,4 +539,18 @@ pub async fn suggest(
             })
             .collect(),
     ))
+}
+
+/// Whether the screening rules ask for a medication washout on these answers.
+pub(crate) fn needs_washout(participant_id: &str, answers: Value) -> AppResult<bool> {
+    let knowledge =
+        dyad_core::screening::embedded().map_err(|e| AppError::Internal(e.to_string()))?;
+    let result = dyad_core::screening::screen(
+        knowledge,
+        &[dyad_core::screening::IntakeAnswers::new(
+            participant_id.to_string(),
+            answers,
+        )],
+    );
+    Ok(result.findings.iter().any(|f| f.needs_washout))
 }

@@ -1025,11 +1025,22 @@ pub async fn readiness_facts(state: &AppState, ctx: &DuoContext) -> AppResult<Re
     Ok(facts)
 }
 
-/// Whether a finding on the participant's submitted intake asked for a washout.
+/// Whether a finding on the participant's latest submitted intake asked for a washout:
+/// decided when the version was submitted, so readiness opens no sealed answers.
 async fn washout_needed(state: &AppState, participant_id: &str) -> AppResult<bool> {
+    let Some((version_id, flag)) =
+        dyad_store::intake::washout_flag(&state.db, participant_id).await?
+    else {
+        return Ok(false);
+    };
+    if let Some(needed) = flag {
+        return Ok(needed);
+    }
+    // A version submitted before the flag existed: screen it once and remember.
     let Some(v) = dyad_store::intake::versions_of(&state.db, participant_id)
         .await?
-        .pop()
+        .into_iter()
+        .find(|v| v.id == version_id)
     else {
         return Ok(false);
     };
@@ -1045,16 +1056,9 @@ async fn washout_needed(state: &AppState, participant_id: &str) -> AppResult<boo
         .await?;
     let answers: Value =
         serde_json::from_slice(&plain).map_err(|e| AppError::Internal(e.to_string()))?;
-    let knowledge =
-        dyad_core::screening::embedded().map_err(|e| AppError::Internal(e.to_string()))?;
-    let result = dyad_core::screening::screen(
-        knowledge,
-        &[dyad_core::screening::IntakeAnswers::new(
-            participant_id.to_string(),
-            answers,
-        )],
-    );
-    Ok(result.findings.iter().any(|f| f.needs_washout))
+    let needed = crate::api::intake::needs_washout(participant_id, answers)?;
+    dyad_store::intake::set_washout_flag(&state.db, &version_id, needed).await?;
+    Ok(needed)
 }
 
 pub async fn readiness_of(state: &AppState, ctx: &DuoContext) -> AppResult<ReadinessReport> {

@@ -127,7 +127,12 @@ async fn reminders_run_once_survive_restarts_and_are_idempotent() {
         0
     );
     assert_eq!(reminders(&app), 1);
-    let jobs = dyad_store::jobs::all(&app.state.db).await.unwrap();
+    let jobs: Vec<_> = dyad_store::jobs::all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|j| j.0 == "meeting_reminder")
+        .collect();
     assert_eq!(jobs.len(), 1);
     assert!(jobs[0].2, "done");
     // Enqueueing the same reminder again is a no-op.
