@@ -22,16 +22,57 @@ pub fn operation_id() -> String {
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
+    /// In English: what the API answers.
     pub message: String,
+    /// The catalogue message `message` was written from, with its arguments, so that a page
+    /// can say the same in the reader's language ([`FieldError::in_language`]). Not in the JSON.
+    #[serde(skip)]
+    pub key: Option<String>,
+    #[serde(skip)]
+    pub args: Vec<(String, String)>,
 }
 
 impl FieldError {
+    /// A message written as it is (shown in English on every page).
     pub fn new(field: &str, message: impl Into<String>) -> Self {
         Self {
             field: field.into(),
             message: message.into(),
+            key: None,
+            args: Vec::new(),
         }
     }
+
+    /// A message from the catalogue (`locales/*/errors.ftl`): `message` is its English text.
+    pub fn from_catalogue(field: &str, key: &str, args: &[(&str, &str)]) -> Self {
+        let args: Vec<(String, String)> = args
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Self {
+            field: field.into(),
+            message: crate::i18n::Tr::new("en")
+                .lookup(key, &args)
+                .unwrap_or_else(|| key.to_string()),
+            key: Some(key.to_string()),
+            args,
+        }
+    }
+
+    /// The same error, said in the language of `tr` when its message is in the catalogue.
+    pub fn in_language(self, tr: &crate::i18n::Tr) -> Self {
+        let message = self
+            .key
+            .as_deref()
+            .and_then(|key| tr.lookup(key, &self.args))
+            .unwrap_or(self.message);
+        Self { message, ..self }
+    }
+}
+
+/// Field errors in the language of `tr` (see [`FieldError::in_language`]).
+pub fn in_language(tr: &crate::i18n::Tr, errors: Vec<FieldError>) -> Vec<FieldError> {
+    errors.into_iter().map(|e| e.in_language(tr)).collect()
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -68,6 +68,18 @@ impl Tr {
     }
 }
 
+impl Tr {
+    /// The message for `key` with arguments named at run time (a field error's), or `None`
+    /// when the catalogue has no such message.
+    pub fn lookup(&self, key: &str, args: &[(String, String)]) -> Option<String> {
+        let map: HashMap<Cow<'static, str>, FluentValue> = args
+            .iter()
+            .map(|(k, v)| (Cow::Owned(k.clone()), FluentValue::from(v.clone())))
+            .collect();
+        LOCALES.try_lookup_with_args(self.id(), key, &map)
+    }
+}
+
 /// Picks the language: an explicit choice (cookie or account), else the browser's
 /// `Accept-Language`, else English.
 pub fn negotiate(explicit: Option<&str>, accept_language: Option<&str>) -> Tr {

@@ -53,11 +53,15 @@ intake-review-intro = Here is everything you have answered. You can still change
 intake-review-refused = Your intake cannot be submitted yet
 intake-missing-title = Still to answer
 intake-missing-intro = These questions need an answer before you can submit:
-intake-missing-question = Please answer this question.
-intake-missing-item = Please answer this item.
 intake-not-answered = Not answered yet
 intake-change = Change
 intake-item-label = { $instrument }, question { $n }
+# Above a validated questionnaire shown in its own wording, for a reader of another language.
+intake-instrument-original-language =
+    This questionnaire is shown in its validated { $language ->
+        [nl] Dutch
+       *[other] original
+    } version: that is the wording it was tested in, and its answers only count in that wording. If a question is unclear, choose what fits best; you can always ask your care team.
 intake-items-answered = { $answered } of { $total } questions answered
 intake-scale-answer = { $value } on a scale from { $min } ({ $min_label }) to { $max } ({ $max_label })
 intake-submit-title = Send your intake to your care team

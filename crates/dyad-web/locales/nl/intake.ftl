@@ -53,11 +53,15 @@ intake-review-intro = Hier staat alles wat je hebt beantwoord. Tot je verstuurt,
 intake-review-refused = Je intake kan nog niet worden verstuurd
 intake-missing-title = Nog te beantwoorden
 intake-missing-intro = Deze vragen hebben een antwoord nodig voordat je kunt versturen:
-intake-missing-question = Beantwoord deze vraag.
-intake-missing-item = Beantwoord deze vraag uit de vragenlijst.
 intake-not-answered = Nog niet beantwoord
 intake-change = Wijzigen
 intake-item-label = { $instrument }, vraag { $n }
+# Boven een gevalideerde vragenlijst in de eigen (niet vertaalde) versie.
+intake-instrument-original-language =
+    Deze vragenlijst staat hier in de gevalideerde { $language ->
+        [en] Engelse
+       *[other] oorspronkelijke
+    } versie. Er is nog geen getoetste Nederlandse vertaling, en een eigen vertaling zou de vragen en de uitkomst kunnen veranderen. Is een vraag niet duidelijk? Kies wat het best past; je kunt je zorgteam altijd om uitleg vragen.
 intake-items-answered = { $answered } van { $total } vragen beantwoord
 intake-scale-answer = { $value } op een schaal van { $min } ({ $min_label }) tot { $max } ({ $max_label })
 intake-submit-title = Stuur je intake naar je zorgteam

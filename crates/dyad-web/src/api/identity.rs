@@ -188,6 +188,25 @@ pub struct PasswordChange {
     pub new_password: String,
 }
 
+/// Why `candidate` cannot be a password, as an error on `field` (the rules of
+/// `dyad_store::password`, said through the message catalogue).
+pub fn password_error(field: &str, candidate: &str) -> Option<FieldError> {
+    password::password_problem(candidate)?;
+    Some(if candidate.chars().count() < password::MIN_PASSWORD_LEN {
+        FieldError::from_catalogue(
+            field,
+            "check-password-too-short",
+            &[("min", &password::MIN_PASSWORD_LEN.to_string())],
+        )
+    } else {
+        FieldError::from_catalogue(
+            field,
+            "check-password-too-long",
+            &[("max", &password::MAX_PASSWORD_LEN.to_string())],
+        )
+    })
+}
+
 /// Shared by the page and the API: checks the current password, sets the new one, ends the
 /// account's other sessions.
 pub async fn apply_password_change(
@@ -198,20 +217,19 @@ pub async fn apply_password_change(
 ) -> AppResult<()> {
     let mut errors = Vec::new();
     if !auth::verify_blocking(current.to_string(), auth.user.password_hash.clone()).await {
-        errors.push(FieldError::new(
+        errors.push(FieldError::from_catalogue(
             "current_password",
-            "This is not your current password.",
+            "check-password-not-current",
+            &[],
         ));
     }
-    if let Some(problem) = password::password_problem(new) {
-        errors.push(FieldError::new(
-            "new_password",
-            format!("Choose another password: {problem}."),
-        ));
+    if let Some(problem) = password_error("new_password", new) {
+        errors.push(problem);
     } else if new == current {
-        errors.push(FieldError::new(
+        errors.push(FieldError::from_catalogue(
             "new_password",
-            "Choose a password different from the current one.",
+            "check-password-unchanged",
+            &[],
         ));
     }
     if !errors.is_empty() {
@@ -311,9 +329,10 @@ pub async fn apply_totp_confirm(
             .await?;
             Ok(codes)
         }
-        None => Err(AppError::Validation(vec![FieldError::new(
+        None => Err(AppError::Validation(vec![FieldError::from_catalogue(
             "code",
-            "This code does not match. Check the time on your phone and try the newest code.",
+            "check-totp-code",
+            &[],
         )])),
     }
 }
@@ -351,11 +370,8 @@ pub fn token_problem_error(problem: TokenProblem) -> AppError {
 
 /// Shared by the page and the API: sets the first password of a staff account.
 pub async fn apply_setup(state: &AppState, token: &str, new_password: &str) -> AppResult<String> {
-    if let Some(problem) = password::password_problem(new_password) {
-        return Err(AppError::Validation(vec![FieldError::new(
-            "password",
-            format!("Choose another password: {problem}."),
-        )]));
+    if let Some(problem) = password_error("password", new_password) {
+        return Err(AppError::Validation(vec![problem]));
     }
     let hash = secrets::token_hash(token);
     let now = state.now();

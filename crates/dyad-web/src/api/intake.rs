@@ -56,6 +56,21 @@ pub fn form() -> AppResult<&'static Form> {
         .ok_or_else(|| AppError::Internal("the intake form is not available".into()))
 }
 
+/// The intake form as a reader of `lang` sees it ([`Form::localised`]: the form's translation
+/// for `lang`, English for whatever it lacks, instruments only in a validated translation).
+/// Built once per language dyad speaks; any other language gets the form as it is.
+pub fn form_for(lang: &str) -> AppResult<&'static Form> {
+    static LOCALISED: OnceLock<BTreeMap<&'static str, Form>> = OnceLock::new();
+    let base = form()?;
+    let all = LOCALISED.get_or_init(|| {
+        crate::i18n::LANGUAGES
+            .iter()
+            .map(|(code, _)| (*code, base.localised(code)))
+            .collect()
+    });
+    Ok(all.get(lang).unwrap_or(base))
+}
+
 pub fn working_place(participant_id: &str) -> Place<'_> {
     Place {
         table: "intakes",
@@ -72,11 +87,27 @@ pub fn version_place(version_id: &str) -> Place<'_> {
     }
 }
 
+/// The catalogue key for a form check's code (`whole_number_range` →
+/// `intake-check-whole-number-range`, in `locales/*/errors.ftl`).
+pub fn check_key(code: &str) -> String {
+    format!("intake-check-{}", code.replace('_', "-"))
+}
+
+/// The form's checks as field errors: the core's English message for the API, and the
+/// catalogue key with its values for pages in other languages.
 fn core_errors(errors: Vec<dyad_core::forms::FieldError>) -> AppError {
     AppError::Validation(
         errors
             .into_iter()
-            .map(|e| FieldError::new(&e.field, e.message))
+            .map(|e| FieldError {
+                key: (!e.code.is_empty()).then(|| check_key(e.code)),
+                args: e
+                    .args
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect(),
+                ..FieldError::new(&e.field, e.message)
+            })
             .collect(),
     )
 }
@@ -499,10 +530,32 @@ pub async fn amend(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(get, path = "/api/v1/intake/form", tag = "intake",
-    responses((status = 200, description = "The intake form definition: sections, questions, conditions, instruments")), security(("bearer" = [])))]
-pub async fn form_definition(SignedIn(_auth): SignedIn) -> AppResult<axum::Json<&'static Form>> {
-    Ok(axum::Json(form()?))
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct FormQuery {
+    /// The language of the texts: `en` (default) or `nl`. Keys, codes and checks are the same
+    /// in every language; a text without a translation stays English, and instruments are
+    /// translated only where a validated translation exists (see each instrument's `language`).
+    pub lang: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/intake/form", tag = "intake", params(FormQuery),
+    responses((status = 200, description = "The intake form definition: sections, questions, conditions, instruments, and the `lang` of its texts"),
+        (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn form_definition(
+    SignedIn(_auth): SignedIn,
+    Query(q): Query<FormQuery>,
+) -> AppResult<axum::Json<&'static Form>> {
+    let Some(lang) = q.lang else {
+        return Ok(axum::Json(form()?));
+    };
+    if !crate::i18n::LANGUAGES.iter().any(|(code, _)| *code == lang) {
+        let known: Vec<&str> = crate::i18n::LANGUAGES.iter().map(|(c, _)| *c).collect();
+        return Err(AppError::Validation(vec![FieldError::new(
+            "lang",
+            format!("Choose one of: {}.", known.join(", ")),
+        )]));
+    }
+    Ok(axum::Json(form_for(&lang)?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -553,4 +606,58 @@ pub(crate) fn needs_washout(participant_id: &str, answers: Value) -> AppResult<b
         )],
     );
     Ok(result.findings.iter().any(|f| f.needs_washout))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Tr;
+
+    /// Every check of the form can be said through the catalogue (and so in every language:
+    /// the locale completeness test holds the languages to the same ids).
+    #[test]
+    fn every_form_check_has_a_catalogue_message() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("locales/en");
+        let mut ids = std::collections::BTreeSet::new();
+        for entry in std::fs::read_dir(dir).expect("locales") {
+            let text = std::fs::read_to_string(entry.expect("file").path()).expect("ftl");
+            ids.extend(crate::i18n::message_ids(&text));
+        }
+        for code in dyad_core::forms::FIELD_ERROR_CODES {
+            let key = check_key(code);
+            assert!(ids.contains(&key), "no message {key}");
+        }
+    }
+
+    #[test]
+    fn a_form_check_reads_in_dutch_and_the_api_keeps_its_english() {
+        let form = Form::shipped().expect("form");
+        let AppError::Validation(errors) =
+            core_errors(form.validate_draft(&serde_json::json!({"relationship": {"trust": 9}})))
+        else {
+            panic!("validation error expected");
+        };
+        let error = errors.into_iter().next().expect("one error");
+        assert_eq!(error.message, "Must be a whole number from 1 to 5.");
+        let json = serde_json::to_value(&error).expect("serialises");
+        assert_eq!(
+            json,
+            serde_json::json!({"field": "relationship.trust", "message": "Must be a whole number from 1 to 5."})
+        );
+        let nl = error.in_language(&Tr::new("nl"));
+        assert_eq!(nl.message, "Vul een heel getal in van 1 tot en met 5.");
+        assert_eq!(nl.field, "relationship.trust");
+    }
+
+    #[test]
+    fn the_localised_forms_keep_the_installed_form_checks() {
+        let nl = form_for("nl").expect("form");
+        assert_eq!(nl.lang, "nl");
+        assert_eq!(nl.title, "Je intake");
+        let en = form_for("en").expect("form");
+        assert_eq!(en.lang, "en");
+        assert_eq!(nl.keys(), en.keys());
+        // A language dyad does not speak gets the form as it is.
+        assert_eq!(form_for("de").expect("form").lang, "en");
+    }
 }

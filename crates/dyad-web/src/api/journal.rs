@@ -76,16 +76,17 @@ fn check(text: Option<&str>, tag: Option<&str>) -> AppResult<()> {
     if let Some(text) = text {
         let n = text.trim().chars().count();
         if n == 0 || n > MAX_ENTRY {
-            errors.push(FieldError::new(
+            errors.push(FieldError::from_catalogue(
                 "text",
-                format!("Write 1 to {MAX_ENTRY} characters."),
+                "check-journal-length",
+                &[("max", &MAX_ENTRY.to_string())],
             ));
         }
     }
     if let Some(tag) = tag
         && !TAGS.contains(&tag)
     {
-        errors.push(FieldError::new("tag", "Choose mine, theirs or ours."));
+        errors.push(FieldError::from_catalogue("tag", "check-journal-tag", &[]));
     }
     if errors.is_empty() {
         Ok(())

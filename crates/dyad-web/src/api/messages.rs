@@ -95,9 +95,10 @@ pub async fn post(
     let text = text.trim();
     let n = text.chars().count();
     if n == 0 || n > MAX_MESSAGE {
-        return Err(AppError::Validation(vec![FieldError::new(
+        return Err(AppError::Validation(vec![FieldError::from_catalogue(
             "text",
-            format!("Write a message of 1 to {MAX_MESSAGE} characters."),
+            "check-message-length",
+            &[("max", &MAX_MESSAGE.to_string())],
         )]));
     }
     let now = state.now();

@@ -8,7 +8,7 @@ use dyad_store::accounts::{self, NewUser, TokenProblem};
 use dyad_store::audit::AuditEntry;
 use dyad_store::duos::{self, NewDuo, NewPartner};
 use dyad_store::sealing::Place;
-use dyad_store::{password, secrets};
+use dyad_store::secrets;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -74,9 +74,10 @@ pub struct Joined {
 fn check_name(field: &str, value: &str, errors: &mut Vec<FieldError>) {
     let n = value.trim().chars().count();
     if n == 0 || n > MAX_NAME {
-        errors.push(FieldError::new(
+        errors.push(FieldError::from_catalogue(
             field,
-            format!("Give a name of 1 to {MAX_NAME} characters."),
+            "check-name-length",
+            &[("max", &MAX_NAME.to_string())],
         ));
     }
 }
@@ -88,34 +89,35 @@ fn check_common(
     accept: bool,
     errors: &mut Vec<FieldError>,
 ) {
-    if let Some(problem) = password::password_problem(password_text) {
-        errors.push(FieldError::new(
-            "password",
-            format!("Choose another password: {problem}."),
-        ));
+    if let Some(problem) = crate::api::identity::password_error("password", password_text) {
+        errors.push(problem);
     }
     let m = motivation.trim().chars().count();
     if m == 0 {
-        errors.push(FieldError::new(
+        errors.push(FieldError::from_catalogue(
             "motivation",
-            "Tell us, in a few words, why you would like to take part.",
+            "check-motivation-empty",
+            &[],
         ));
     } else if m > MAX_MOTIVATION {
-        errors.push(FieldError::new(
+        errors.push(FieldError::from_catalogue(
             "motivation",
-            format!("Keep it under {MAX_MOTIVATION} characters."),
+            "check-motivation-long",
+            &[("max", &MAX_MOTIVATION.to_string())],
         ));
     }
     if !age {
-        errors.push(FieldError::new(
+        errors.push(FieldError::from_catalogue(
             "age_confirmed",
-            "Taking part is only possible from 18 years of age.",
+            "check-age",
+            &[],
         ));
     }
     if !accept {
-        errors.push(FieldError::new(
+        errors.push(FieldError::from_catalogue(
             "accept_documents",
-            "Please read and accept the participation terms and the privacy notice.",
+            "check-accept-documents",
+            &[],
         ));
     }
 }
@@ -124,28 +126,28 @@ pub fn validate_signup(req: &SignupRequest) -> Vec<FieldError> {
     let mut errors = Vec::new();
     check_name("name", &req.name, &mut errors);
     if !looks_like_email(&req.email) {
-        errors.push(FieldError::new(
-            "email",
-            "Give a valid email address, like name@example.org.",
-        ));
+        errors.push(FieldError::from_catalogue("email", "check-email", &[]));
     }
     if !RELATIONSHIPS.contains(&req.relationship.as_str()) {
-        errors.push(FieldError::new(
+        errors.push(FieldError::from_catalogue(
             "relationship",
-            "Choose how you know each other.",
+            "check-relationship",
+            &[],
         ));
     }
     check_name("partner.name", &req.partner.name, &mut errors);
     if !looks_like_email(&req.partner.email) {
-        errors.push(FieldError::new(
+        errors.push(FieldError::from_catalogue(
             "partner.email",
-            "Give your partner's email address, like name@example.org.",
+            "check-partner-email",
+            &[],
         ));
     } else if accounts::normalise_email(&req.partner.email) == accounts::normalise_email(&req.email)
     {
-        errors.push(FieldError::new(
+        errors.push(FieldError::from_catalogue(
             "partner.email",
-            "This is your own address; give the other person's.",
+            "check-partner-email-is-yours",
+            &[],
         ));
     }
     check_common(
@@ -202,9 +204,10 @@ pub async fn apply_signup(
         .await?
         .is_some()
     {
-        return Err(AppError::Validation(vec![FieldError::new(
+        return Err(AppError::Validation(vec![FieldError::from_catalogue(
             "email",
-            "An account with this email address already exists. Sign in instead.",
+            "check-email-taken",
+            &[],
         )]));
     }
     let now = state.now();
@@ -248,9 +251,10 @@ pub async fn apply_signup(
     };
     let user_id = duos::create_duo(&state.db, &new, now).await.map_err(|e| {
         if e.is_unique_violation() {
-            AppError::Validation(vec![FieldError::new(
+            AppError::Validation(vec![FieldError::from_catalogue(
                 "email",
-                "An account with this email address already exists. Sign in instead.",
+                "check-email-taken",
+                &[],
             )])
         } else {
             e.into()
@@ -612,9 +616,10 @@ pub async fn apply_accept(
         .await
         .map_err(|e| match e {
             dyad_store::StoreError::Conflict(_) => invitation_problem(TokenProblem::Used),
-            e if e.is_unique_violation() => AppError::Validation(vec![FieldError::new(
+            e if e.is_unique_violation() => AppError::Validation(vec![FieldError::from_catalogue(
                 "email",
-                "An account with this invitation's email address already exists. Sign in instead.",
+                "check-invitation-email-taken",
+                &[],
             )]),
             e => e.into(),
         })?;

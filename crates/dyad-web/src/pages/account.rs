@@ -17,6 +17,7 @@ use crate::access;
 use crate::api::identity::{self, apply_password_change, apply_setup, apply_totp_confirm};
 use crate::api::records::AccessItem;
 use crate::auth::{self, Authenticated, ClientAddr, Lang, Pending, SignInRefusal, SignedIn};
+use crate::error::in_language;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::state::AppState;
 
@@ -267,7 +268,7 @@ pub async fn password_submit(
             render(&account_page_for(&state, tr, &auth, Vec::new(), done))
         }
         Err(e) => {
-            let errors = page_errors(e)?;
+            let errors = in_language(&tr, page_errors(e)?);
             render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &account_page_for(&state, tr, &auth, errors, None),
@@ -352,7 +353,7 @@ pub async fn totp_submit(
             })
         }
         Err(e) => {
-            let errors = page_errors(e)?;
+            let errors = in_language(&tr, page_errors(e)?);
             let page = totp_page_for(&state, tr, &auth, errors).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
@@ -433,7 +434,7 @@ pub async fn setup_submit(
             },
         ),
         Err(e) => {
-            let errors = page_errors(e)?;
+            let errors = in_language(&tr, page_errors(e)?);
             render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &SetupPage {

@@ -23,7 +23,7 @@ use serde_json::{Map, Number, Value};
 
 use super::{Ctx, field, fields, form_pairs, render, render_status};
 use crate::api::intake::{
-    MyIntake, StaffIntake, apply_save, apply_submit, form, my_intake_view, staff_view,
+    MyIntake, StaffIntake, apply_save, apply_submit, form_for, my_intake_view, staff_view,
 };
 use crate::auth::{Authenticated, Lang, SignedIn};
 use crate::duo;
@@ -428,19 +428,9 @@ async fn save(
     }
 }
 
-/// The core's two "missing" messages, in the reader's language.
+/// The service's field errors in the reader's language.
 fn localise(tr: &Tr, errors: Vec<FieldError>) -> Vec<FieldError> {
-    errors
-        .into_iter()
-        .map(|e| {
-            let message = match e.message.as_str() {
-                "Please answer this question." => tr.t("intake-missing-question"),
-                "Please answer this item." => tr.t("intake-missing-item"),
-                _ => e.message,
-            };
-            FieldError::new(&e.field, message)
-        })
-        .collect()
+    crate::error::in_language(tr, errors)
 }
 
 // ---------------------------------------------------------------- view models
@@ -530,6 +520,10 @@ pub struct FieldView {
     pub suggestions: Vec<String>,
     pub suggest_kind: &'static str,
     pub instructions: String,
+    /// Above an instrument shown in another language than the page's: why.
+    pub instrument_note: String,
+    /// The language of the instrument's wording, when it is not the page's (for `lang`).
+    pub content_lang: String,
     pub items: Vec<ItemView>,
     pub fields: Vec<FieldView>,
 }
@@ -627,6 +621,8 @@ impl Build<'_> {
             suggestions: Vec::new(),
             suggest_kind: "medication",
             instructions: String::new(),
+            instrument_note: String::new(),
+            content_lang: String::new(),
             items: Vec::new(),
             fields: Vec::new(),
         };
@@ -780,6 +776,15 @@ impl Build<'_> {
                 view.kind = "instrument";
                 if let Some(def) = self.form.instrument(instrument) {
                     view.instructions = def.instructions.clone();
+                    // A validated questionnaire is never re-worded: without a validated
+                    // translation it is shown as published, and the reader is told why.
+                    if def.language != self.tr.lang() {
+                        view.instrument_note = self.tr.ta(
+                            "intake-instrument-original-language",
+                            &[("language", &def.language)],
+                        );
+                        view.content_lang = def.language.clone();
+                    }
                     view.items = def
                         .items
                         .iter()
@@ -893,7 +898,7 @@ pub async fn start(
     Lang(tr): Lang,
     SignedIn(auth): SignedIn,
 ) -> AppResult<Response> {
-    let form = form()?;
+    let form = form_for(tr.lang())?;
     let view = my_intake_view(&state, &auth).await?;
     if view.status == "submitted" {
         return Ok(no_store(render(&DonePage {
@@ -1040,7 +1045,7 @@ pub async fn section_page(
     Path(section_id): Path<String>,
     Query(q): Query<SectionQuery>,
 ) -> AppResult<Response> {
-    let form = form()?;
+    let form = form_for(tr.lang())?;
     let section = find_section(form, &section_id)?;
     let view = my_intake_view(&state, &auth).await?;
     if view.status == "submitted" {
@@ -1102,7 +1107,7 @@ pub async fn section_post(
     Path(section_id): Path<String>,
     body: Bytes,
 ) -> AppResult<Response> {
-    let form = form()?;
+    let form = form_for(tr.lang())?;
     let section = find_section(form, &section_id)?;
     let input = posted(&body);
     let current = my_intake_view(&state, &auth).await?;
@@ -1230,7 +1235,7 @@ pub async fn autosave(
     Path(section_id): Path<String>,
     body: Bytes,
 ) -> AppResult<Response> {
-    let form = form()?;
+    let form = form_for(tr.lang())?;
     let section = find_section(form, &section_id)?;
     let input = posted(&body);
     let current = my_intake_view(&state, &auth).await?;
@@ -1550,7 +1555,7 @@ pub async fn review(
     Lang(tr): Lang,
     SignedIn(auth): SignedIn,
 ) -> AppResult<Response> {
-    let form = form()?;
+    let form = form_for(tr.lang())?;
     let view = my_intake_view(&state, &auth).await?;
     if view.status == "submitted" {
         return Ok(Redirect::to("/intake").into_response());
@@ -1570,7 +1575,7 @@ pub async fn submit(
     Lang(tr): Lang,
     SignedIn(auth): SignedIn,
 ) -> AppResult<Response> {
-    let form = form()?;
+    let form = form_for(tr.lang())?;
     let errors = match apply_submit(&state, &auth).await {
         Ok(_) => return Ok(Redirect::to("/intake").into_response()),
         Err(AppError::Validation(errors)) => localise(&tr, errors),
@@ -1613,6 +1618,7 @@ const CSS: &str = "\
 progress.intake-progress { width: 100%; height: .8rem; accent-color: var(--accent); }
 .intake-private { border-left: 4px solid var(--accent); background: var(--surface); padding: .75rem 1rem; border-radius: 6px; margin: 0 0 1rem; }
 .intake-private strong { display: block; }
+.intake-instrument-note { border-left: 4px solid var(--border); padding: .25rem .75rem; color: var(--muted); }
 fieldset { border: 0; padding: 0; margin: 0 0 1.25rem; min-width: 0; }
 fieldset.intake-group, .intake-instrument, fieldset.intake-list { background: var(--surface); border: 1px solid var(--border);
   border-radius: var(--radius); padding: var(--space); }
@@ -1822,7 +1828,7 @@ pub async fn staff_one(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     staff_only(&auth)?;
-    let form = form()?;
+    let form = form_for(tr.lang())?;
     let intake = staff_view(&state, &auth, &id).await?;
     // Only after the policy allowed the read: the participant's name and duo for the heading.
     let participant = dyad_store::duos::participant_by_id(&state.db, &id)
@@ -1846,7 +1852,7 @@ pub async fn staff_duo(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     staff_only(&auth)?;
-    let form = form()?;
+    let form = form_for(tr.lang())?;
     let ctx = duo::load(&state, &id).await?;
     if ctx.participants.is_empty() {
         return Err(AppError::NotFound);

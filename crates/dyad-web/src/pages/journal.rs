@@ -22,6 +22,7 @@ use crate::api::journal::{
 };
 use crate::auth::{Authenticated, Lang, SignedIn};
 use crate::duo;
+use crate::error::in_language;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Tr;
 use crate::state::AppState;
@@ -307,7 +308,7 @@ pub async fn write_submit(
     match apply_write(&state, &auth, &new).await {
         Ok(_) => Ok(Redirect::to("/journal?saved=written").into_response()),
         Err(e) => {
-            let f = FormErrors::new(page_words(&tr, page_errors(e)?, "text"));
+            let f = FormErrors::new(page_words(&tr, in_language(&tr, page_errors(e)?), "text"));
             journal_for(&state, tr, &auth, None, form, None, f, None).await
         }
     }
@@ -393,7 +394,7 @@ pub async fn edit_submit(
         Ok(_) => Ok(Redirect::to(&format!("/journal?saved=edited#entry-{entry}")).into_response()),
         Err(e) => {
             let anchor = format!("text-{entry}");
-            let f = FormErrors::new(page_words(&tr, page_errors(e)?, &anchor));
+            let f = FormErrors::new(page_words(&tr, in_language(&tr, page_errors(e)?), &anchor));
             if from_entry_page(&pairs) {
                 entry_for(&state, tr, &auth, &entry, Some(text), f).await
             } else {

@@ -20,6 +20,7 @@ use crate::api::screening::own_outcome;
 use crate::api::signup::{InvitationStatus, apply_cancel, apply_resend, invitation_status_of};
 use crate::auth::{Authenticated, Lang, Pending, SignedIn};
 use crate::duo;
+use crate::error::in_language;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Tr;
 use crate::state::AppState;
@@ -259,7 +260,7 @@ pub async fn withdraw_submit(
     } else {
         match apply_withdraw(&state, &auth, &ctx.duo.id, Some(&reason)).await {
             Ok(()) => Ok(()),
-            Err(e) => Err(page_errors(e)?),
+            Err(e) => Err(in_language(&tr, page_errors(e)?)),
         }
     };
     match result {
@@ -376,7 +377,7 @@ pub async fn accept_documents(
     match apply_accept_documents(&state, &auth, &ids).await {
         Ok(()) => Ok(Redirect::to("/account/steps").into_response()),
         Err(e) => {
-            let f = FormErrors::new(page_errors(e)?);
+            let f = FormErrors::new(in_language(&tr, page_errors(e)?));
             match review_page(&state, tr, &auth, f).await? {
                 Some(page) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &page),
                 None => Ok(Redirect::to("/account/steps").into_response()),
@@ -445,7 +446,7 @@ pub async fn messages_post(
     match messages::post(&state, &auth, &pid, &text).await {
         Ok(()) => Ok(Redirect::to("/messages").into_response()),
         Err(e) => {
-            let f = FormErrors::new(page_errors(e)?);
+            let f = FormErrors::new(in_language(&tr, page_errors(e)?));
             let page = messages_for(&state, tr, &auth, f, text).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }

@@ -29,6 +29,7 @@ use crate::api::preparation::{
 };
 use crate::auth::{Authenticated, Lang, SignedIn};
 use crate::duo::{self, DuoContext};
+use crate::error::in_language;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Tr;
 use crate::state::AppState;
@@ -347,7 +348,7 @@ pub async fn meeting_submit(
     match apply_meeting(&state, &auth, &id, &request).await {
         Ok(_) => Ok(Redirect::to(&format!("/duos/{id}/meetings?saved=scheduled")).into_response()),
         Err(e) => {
-            let errors = page_errors(e)?
+            let errors = in_language(&tr, page_errors(e)?)
                 .into_iter()
                 .map(|e| match e.field.as_str() {
                     "starts_at" => FieldError::new("starts_at", tr.t("prep-error-starts-at")),
@@ -384,7 +385,7 @@ pub async fn held_submit(
         Ok(()) => Ok(Redirect::to(&format!("/duos/{id}/meetings?saved=held")).into_response()),
         Err(e) => {
             let anchor = format!("note-{meeting}");
-            let errors = page_errors(e)?
+            let errors = in_language(&tr, page_errors(e)?)
                 .into_iter()
                 .map(|e| FieldError::new(&anchor, e.message))
                 .collect();
@@ -855,7 +856,7 @@ pub async fn agreement_submit(
                 Ok(Redirect::to(&format!("/duos/{id}/agreement?saved=draft")).into_response())
             }
             Err(e) => {
-                let errors = page_errors(e)?
+                let errors = in_language(&tr, page_errors(e)?)
                     .into_iter()
                     .map(|e| agreement_error(e, me.as_deref()))
                     .collect();
@@ -881,7 +882,7 @@ pub async fn agreement_submit(
             Ok(Redirect::to(&format!("/duos/{id}/agreement?saved=agreement")).into_response())
         }
         Err(e) => {
-            let errors = page_errors(e)?
+            let errors = in_language(&tr, page_errors(e)?)
                 .into_iter()
                 .map(|e| {
                     if e.field == "main" {
@@ -918,7 +919,7 @@ pub async fn sign_submit(
     match apply_sign(&state, &auth, &id, version).await {
         Ok(_) => Ok(Redirect::to(&format!("/duos/{id}/agreement?saved=signed")).into_response()),
         Err(e) => {
-            let errors = page_errors(e)?
+            let errors = in_language(&tr, page_errors(e)?)
                 .into_iter()
                 .map(|e| FieldError::new("sign", e.message))
                 .collect();
@@ -1070,7 +1071,7 @@ pub async fn withdraw_submit(
     match apply_withdraw_consent(&state, &auth, &item).await {
         Ok(_) => Ok(Redirect::to("/consents?saved=withdrawn").into_response()),
         Err(e) => {
-            let errors = page_errors(e)?
+            let errors = in_language(&tr, page_errors(e)?)
                 .into_iter()
                 .map(|e| FieldError::new("consents", e.message))
                 .collect();
@@ -1228,7 +1229,7 @@ pub async fn checklist_submit(
             Ok(Redirect::to(&format!("/duos/{id}/readiness?saved=checklist")).into_response())
         }
         Err(e) => {
-            let errors = page_errors(e)?
+            let errors = in_language(&tr, page_errors(e)?)
                 .into_iter()
                 .map(|e| {
                     let anchor = match e.field.as_str() {
@@ -1266,7 +1267,7 @@ pub async fn washout_submit(
     match apply_washout(&state, &auth, &id, &pid).await {
         Ok(()) => Ok(Redirect::to(&format!("/duos/{id}/readiness?saved=washout")).into_response()),
         Err(e) => {
-            let errors = page_errors(e)?
+            let errors = in_language(&tr, page_errors(e)?)
                 .into_iter()
                 .map(|e| FieldError::new("washout_participant", e.message))
                 .collect();

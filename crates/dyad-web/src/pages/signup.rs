@@ -22,6 +22,7 @@ use crate::api::signup::{
 };
 use crate::auth::{self, Authenticated, Lang, Pending};
 use crate::duo;
+use crate::error::in_language;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Tr;
 use crate::state::AppState;
@@ -208,7 +209,7 @@ pub async fn signup_submit(
     match apply_signup(&state, &req, tr.lang(), &client).await {
         Ok(joined) => sign_in_participant(&state, &joined.participant_id, auth_of(&auth)).await,
         Err(e) => {
-            let f = FormErrors::new(page_errors(e)?);
+            let f = FormErrors::new(in_language(&tr, page_errors(e)?));
             let page = signup_page(&state, tr, auth_of(&auth), f, v).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
@@ -496,7 +497,7 @@ pub async fn join_submit(
         Ok(i) => i,
         Err(p) => return invitation_problem_page(&state, tr, auth_of(&auth), p),
     };
-    let f = FormErrors::new(page_errors(err)?);
+    let f = FormErrors::new(in_language(&tr, page_errors(err)?));
     render_status(
         StatusCode::UNPROCESSABLE_ENTITY,
         &JoinPage {

@@ -9,6 +9,7 @@ mod console_pages;
 mod crash;
 mod foundation;
 mod helpers;
+mod i18n_pages;
 mod identity;
 mod intake;
 mod intake_pages;
