@@ -374,6 +374,67 @@ async fn two_facilitators_run_a_session_day_on_two_tablets() {
         kim.screenshot("console-closed").await;
         sam.open(&console).await;
         assert!(sam.main_text().await.contains("closed"));
+
+        // Aftercare: closing scheduled Alex's check-ins, the first a day later. The test lets
+        // that day pass by moving the first check-in's time into the past in the database.
+        phone.open("/checkins").await;
+        phone.audit("check-ins, none open yet").await;
+        let db = dyad_store::db::Db::connect(
+            &format!("sqlite://{}", app.data_dir.join("dyad.db").display()),
+            &dyad_store::db::DbOptions::default(),
+        )
+        .await
+        .expect("open the database");
+        let an_hour_ago = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1))
+            .as_microsecond() as i64;
+        let moved = sqlx::query(
+            "UPDATE checkins SET due_at = $1 WHERE due_at = (SELECT MIN(due_at) FROM checkins)",
+        )
+        .bind(an_hour_ago)
+        .execute(&db.pool)
+        .await
+        .expect("move the first check-ins")
+        .rows_affected();
+        assert!(moved >= 1, "closing the session created check-ins");
+        db.pool.close().await;
+
+        // Alex answers on her phone and asks for contact: the crisis contacts are shown at
+        // once and an alert opens for the team.
+        phone.open("/checkins").await;
+        phone.screenshot("checkins").await;
+        phone
+            .click_through("main a[href^='/checkins/']")
+            .await;
+        phone.audit("a check-in").await;
+        phone.screenshot("checkin").await;
+        for (question, answer) in [("self_harm", "no"), ("contact", "yes")] {
+            phone
+                .click(&format!("input[name$='{question}'][value='{answer}']"))
+                .await;
+        }
+        for scale in ["mood", "sleep"] {
+            phone.click(&format!("input[name$='{scale}'][value='4']")).await;
+        }
+        phone
+            .click_through("form#checkin-form button[type=submit]")
+            .await;
+        let page = phone.main_text().await;
+        assert!(
+            page.contains("112") || page.to_lowercase().contains("crisis"),
+            "the crisis contacts are shown after a risk answer:\n{page}"
+        );
+        phone.audit("after a check-in asking for contact").await;
+        phone.screenshot("checkin-crisis-contacts").await;
+
+        // Kim finds the alert in the team's inbox and acknowledges it.
+        kim.open("/alerts").await;
+        let inbox = kim.main_text().await;
+        assert!(inbox.contains("D-"), "the alert names the duo:\n{inbox}");
+        kim.audit("alerts inbox").await;
+        kim.screenshot("alerts").await;
+        kim.click_through("form[action$='/acknowledge'] button[type=submit]")
+            .await;
+        kim.audit("alert acknowledged").await;
     })
     .await;
 }
