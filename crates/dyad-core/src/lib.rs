@@ -12,5 +12,6 @@ pub mod pathway;
 pub mod policy;
 pub mod protocol;
 pub mod research;
+pub mod retention;
 pub mod screening;
 pub mod time;

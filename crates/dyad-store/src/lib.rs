@@ -18,6 +18,7 @@ pub mod journal;
 pub mod password;
 pub mod preparation;
 pub mod research;
+pub mod retention;
 pub mod screening;
 pub mod sealing;
 pub mod secrets;

@@ -2234,7 +2234,7 @@ async fn research_story(db: Db) {
         "Duo pilot",
         "NL-123",
         true,
-        &[r1.id.clone()],
+        std::slice::from_ref(&r1.id),
         &coordinator.id,
         T0,
     )
@@ -2246,7 +2246,7 @@ async fn research_story(db: Db) {
         "Other",
         "NL-456",
         true,
-        &[r2.id.clone()],
+        std::slice::from_ref(&r2.id),
         &coordinator.id,
         T0,
     )
@@ -2302,7 +2302,7 @@ async fn research_story(db: Db) {
     );
     assert_eq!(
         rs::study(&db, &other).await.unwrap().unwrap().document_ids,
-        [r2.id.clone()]
+        [r2.id.as_str()]
     );
     assert!(rs::study(&db, "NL-999").await.unwrap().is_none());
     assert_eq!(rs::studies(&db).await.unwrap().len(), 2);
@@ -2346,7 +2346,7 @@ async fn research_story(db: Db) {
     )
     .await
     .unwrap();
-    duos::accept_documents(&db, &ua, &[r2.id.clone()], T0 + 6, "checkbox")
+    duos::accept_documents(&db, &ua, std::slice::from_ref(&r2.id), T0 + 6, "checkbox")
         .await
         .unwrap();
     let accepted = rs::research_acceptances(&db, &ua).await.unwrap();
@@ -2604,10 +2604,11 @@ async fn research_story(db: Db) {
         "Name of p-c"
     );
     assert_eq!(rs::erased_ids(&db).await.unwrap(), ["p-a", "p-d"]);
-    assert!(matches!(
-        rs::record_erasure(&db, "p-nobody", &coordinator.id, "x", "{}", T0).await,
-        Err(_)
-    ));
+    assert!(
+        rs::record_erasure(&db, "p-nobody", &coordinator.id, "x", "{}", T0)
+            .await
+            .is_err()
+    );
     assert_eq!(
         rs::erased_ids(&db).await.unwrap().len(),
         2,
@@ -2616,3 +2617,216 @@ async fn research_story(db: Db) {
 }
 
 conformance!(research_story => research_sqlite, research_postgres);
+
+// --- retention: overrides, what is due, one run per day -------------------------------------
+
+async fn retention_story(db: Db) {
+    use dyad_store::retention as rt;
+    let day = 24 * HOUR;
+    // Overrides: set, changed in place.
+    rt::set_override(&db, "journal", 30, "admin-1", T0)
+        .await
+        .unwrap();
+    rt::set_override(&db, "journal", 60, "admin-2", T0 + 1)
+        .await
+        .unwrap();
+    rt::set_override(&db, "messages", 0, "admin-1", T0 + 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        rt::overrides(&db).await.unwrap(),
+        [
+            ("journal".to_string(), 60, "admin-2".to_string(), T0 + 1),
+            ("messages".to_string(), 0, "admin-1".to_string(), T0 + 2)
+        ]
+    );
+
+    // An ended duo (withdrawn at T0) and one still going, each with journal, message and
+    // an answered check-in.
+    let author = accounts::create_user(&db, &staff("sam@example.org", "Sam", &["facilitator"]), T0)
+        .await
+        .unwrap();
+    for (duo, pid, phase) in [
+        ("duo-end", "p-end", "withdrawn"),
+        ("duo-go", "p-go", "aftercare"),
+    ] {
+        sqlx::query("INSERT INTO duos (id, code, relationship, phase, phase_since, created_at) VALUES ($1, $2, 'couple', $3, $4, $4)")
+            .bind(duo)
+            .bind(format!("D-{duo}"))
+            .bind(phase)
+            .bind(T0)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO participants (id, duo_id, code, member_role, created_at) VALUES ($1, $2, $3, 'inviter', $4)")
+            .bind(pid)
+            .bind(duo)
+            .bind(format!("P-{pid}"))
+            .bind(T0)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO journal_entries (id, participant_id, duo_id, tag, body, created_at, updated_at) VALUES ($1, $2, $3, 'mine', $4, $5, $5)")
+            .bind(format!("j-{pid}"))
+            .bind(pid)
+            .bind(duo)
+            .bind(b"sealed".to_vec())
+            .bind(T0)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO messages (id, participant_id, author_id, from_team, body, created_at) VALUES ($1, $2, $3, 1, $4, $5)")
+            .bind(format!("m-{pid}"))
+            .bind(pid)
+            .bind(&author.id)
+            .bind(b"sealed".to_vec())
+            .bind(T0)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO checkins (id, participant_id, duo_id, session_id, point, instruments, due_at, closes_at, answered_at, answers, created_at) VALUES ($1, $2, $3, 's', 'day_1', '[]', $4, $4, $4, $5, $4)")
+            .bind(format!("c-{pid}"))
+            .bind(pid)
+            .bind(duo)
+            .bind(T0)
+            .bind(b"sealed".to_vec())
+            .execute(&db.pool)
+            .await
+            .unwrap();
+    }
+    // Not yet due: the cutoff is not after the end.
+    assert_eq!(rt::remove_journal(&db, T0).await.unwrap(), 0);
+    assert_eq!(rt::remove_messages(&db, T0).await.unwrap(), 0);
+    assert_eq!(rt::remove_checkin_answers(&db, T0).await.unwrap(), 0);
+    // Due: only the ended duo's content, once.
+    for _ in 0..2 {
+        let removed = (
+            rt::remove_journal(&db, T0 + 1).await.unwrap(),
+            rt::remove_messages(&db, T0 + 1).await.unwrap(),
+            rt::remove_checkin_answers(&db, T0 + 1).await.unwrap(),
+        );
+        assert!(removed == (1, 1, 1) || removed == (0, 0, 0), "{removed:?}");
+    }
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM journal_entries").await, 1);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM messages").await, 1);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM checkins").await,
+        2,
+        "check-ins stay"
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM checkins WHERE answers IS NOT NULL"
+        )
+        .await,
+        1
+    );
+
+    // Single-use links: used, revoked or expired before the cutoff go; open ones stay.
+    for (name, expires) in [
+        ("used", T0 + day),
+        ("revoked", T0 + day),
+        ("expired", T0),
+        ("open", T0 + day),
+    ] {
+        accounts::create_token(
+            &db,
+            &token_hash(name),
+            "setup",
+            "someone",
+            T0 - day,
+            expires,
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(
+        accounts::take_token(&db, &token_hash("used"), "setup", T0)
+            .await
+            .unwrap(),
+        Ok("someone".to_string())
+    );
+    sqlx::query("UPDATE purpose_tokens SET revoked_at = $1 WHERE token_hash = $2")
+        .bind(T0)
+        .bind(token_hash("revoked"))
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(rt::remove_used_links(&db, T0).await.unwrap(), 0);
+    assert_eq!(rt::remove_used_links(&db, T0 + 1).await.unwrap(), 3);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM purpose_tokens").await, 1);
+
+    // The day's run: claimed by one of several workers, taken over only after the lease.
+    let (a, b, c) = tokio::join!(
+        rt::claim_run(&db, 19_000, "w1", T0, T0 + HOUR),
+        rt::claim_run(&db, 19_000, "w2", T0, T0 + HOUR),
+        rt::claim_run(&db, 19_000, "w3", T0, T0 + HOUR),
+    );
+    let winners: Vec<&str> = [("w1", a), ("w2", b), ("w3", c)]
+        .into_iter()
+        .filter(|(_, won)| *won.as_ref().unwrap())
+        .map(|(w, _)| w)
+        .collect();
+    assert_eq!(winners.len(), 1, "{winners:?}");
+    let winner = winners[0];
+    assert!(
+        !rt::claim_run(&db, 19_000, "w4", T0 + HOUR - 1, T0 + 2 * HOUR)
+            .await
+            .unwrap()
+    );
+    // The winner stalled; w4 takes over after the lease, and the stale winner cannot finish.
+    assert!(
+        rt::claim_run(&db, 19_000, "w4", T0 + HOUR + 1, T0 + 2 * HOUR)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !rt::finish_run(&db, 19_000, winner, "{}", T0 + HOUR + 2)
+            .await
+            .unwrap()
+    );
+    assert!(
+        rt::finish_run(&db, 19_000, "w4", r#"{"n":1}"#, T0 + HOUR + 3)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !rt::finish_run(&db, 19_000, "w4", "{}", T0 + HOUR + 4)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !rt::claim_run(&db, 19_000, "w5", T0 + 9 * HOUR, T0 + 10 * HOUR)
+            .await
+            .unwrap(),
+        "done is done"
+    );
+    assert!(
+        rt::claim_run(&db, 19_001, "w5", T0 + day, T0 + day + HOUR)
+            .await
+            .unwrap()
+    );
+    assert!(
+        rt::finish_run(&db, 19_001, "w5", r#"{"n":2}"#, T0 + day)
+            .await
+            .unwrap()
+    );
+    assert!(
+        rt::claim_run(&db, 19_002, "w6", T0 + 2 * day, T0 + 2 * day + HOUR)
+            .await
+            .unwrap()
+    );
+    let reports = rt::reports(&db, 10).await.unwrap();
+    let listed: Vec<(i64, &str, &str)> = reports
+        .iter()
+        .map(|r| (r.day, r.ran_by.as_str(), r.report.as_str()))
+        .collect();
+    assert_eq!(
+        listed,
+        [(19_001, "w5", r#"{"n":2}"#), (19_000, "w4", r#"{"n":1}"#)],
+        "finished runs only, newest first"
+    );
+}
+
+conformance!(retention_story => retention_sqlite, retention_postgres);

@@ -11,6 +11,10 @@ const LEASE_MICROS: i64 = 5 * 60 * 1_000_000;
 
 /// Runs the jobs due now; returns how many completed.
 pub async fn run_due(state: &AppState, worker: &str) -> Result<usize, dyad_store::StoreError> {
+    // The daily retention run is claimed per day in its own table, not through `jobs`.
+    if let Err(error) = crate::api::retention::run_if_due(state, worker).await {
+        tracing::warn!(%error, "retention run failed; retried when its claim runs out");
+    }
     let now = state.now();
     let claimed = jobs::claim(&state.db, worker, now, now + LEASE_MICROS, 20).await?;
     let mut done = 0;

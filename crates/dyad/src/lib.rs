@@ -214,7 +214,8 @@ async fn sweep_sessions(state: AppState) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         tick.tick().await;
-        if let Err(e) = accounts::delete_expired_sessions(&state.db, state.now()).await {
+        // Ended sessions go once the retention period for sign-in sessions has passed.
+        if let Err(e) = dyad_web::api::retention::sweep_sign_in_sessions(&state).await {
             tracing::warn!(error = %e, "could not sweep expired sessions");
         }
     }

@@ -12,6 +12,7 @@ pub mod personal_export;
 pub mod preparation;
 pub mod records;
 pub mod research;
+pub mod retention;
 pub mod screening;
 pub mod session;
 pub mod signup;
@@ -105,6 +106,8 @@ pub fn routes() -> (Router<AppState>, Vec<&'static str>) {
         "/api/v1/studies/{id}" => put(research::update_study),
         "/api/v1/export/research" => get(research::export),
         "/api/v1/participants/{id}/erasure" => post(research::erase),
+        "/api/v1/retention" => get(retention::get_settings),
+        "/api/v1/retention/{kind}" => put(retention::put_period),
     }
 }
 
@@ -203,6 +206,8 @@ pub fn routes() -> (Router<AppState>, Vec<&'static str>) {
         research::update_study,
         research::export,
         research::erase,
+        retention::get_settings,
+        retention::put_period,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     modifiers(&BearerAuth, &ProblemResponses)
