@@ -426,6 +426,37 @@ mod tests {
     }
 
     #[test]
+    fn a_site_instrument_section_reads_in_dutch_with_its_own_name() {
+        let licensed = r#"
+id = "fci2"
+short_name = "FCI-2"
+name = "Fictional Closeness Index"
+version = "1"
+licence = "Fictional, for tests."
+source = "dyad test suite"
+evidence = "site"
+instructions = "Think about the past month."
+options = [{ value = 0, label = "No" }, { value = 1, label = "Yes" }]
+items = [{ text = "We laugh together." }, { text = "I feel heard." }]
+"#;
+        let instruments =
+            crate::instruments::Instruments::shipped_with(&[licensed]).expect("loads");
+        let nl = Form::shipped_with(instruments)
+            .expect("form")
+            .localised("nl");
+        let section = nl.section(ADDITIONAL_SECTION_ID).expect("added section");
+        assert_eq!(section.title, "Meer vragenlijsten");
+        assert_eq!(
+            section.questions[0].text,
+            "Fictional Closeness Index (FCI-2)"
+        );
+        assert_eq!(
+            nl.instrument("fci2").map(|d| d.language.as_str()),
+            Some("en")
+        );
+    }
+
+    #[test]
     fn translations_that_do_not_fit_the_form_are_refused() {
         let with = |table: &str| format!("{INTAKE_V1_TOML}\n{table}\n");
         let cases = [
