@@ -152,6 +152,15 @@ async fn a_dutch_participant_reads_the_intake_in_dutch() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(problem["errors"][0]["field"], "lang");
+    // The OpenAPI document names the parameter.
+    let doc: Value = reqwest::get(app.url("/api/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let params = &doc["paths"]["/api/v1/intake/form"]["get"]["parameters"];
+    assert_eq!(params[0]["name"], "lang", "{params}");
     // The API's validation messages stay English, whatever the account's language.
     let (status, problem) = app
         .put_bearer(
