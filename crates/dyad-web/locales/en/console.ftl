@@ -117,3 +117,4 @@ console-close-hint = Closing needs a recorded discharge for each person. It ends
 console-close-submit = Close the session
 console-saved-closed = The session is closed. The follow-up contacts are scheduled.
 console-close-needs-discharge = Record the discharge first for: { $names }.
+console-entry-erased = Erased: this person's data was erased at their request.

@@ -117,3 +117,4 @@ console-close-hint = Afsluiten kan pas als voor ieder het ontslag is vastgelegd.
 console-close-submit = Sessie afsluiten
 console-saved-closed = De sessie is afgesloten. De nazorgcontacten zijn ingepland.
 console-close-needs-discharge = Leg eerst het ontslag vast voor: { $names }.
+console-entry-erased = Gewist: de gegevens van deze persoon zijn op eigen verzoek gewist.

@@ -640,18 +640,26 @@ async fn open_events(state: &AppState, sc: &SessionContext) -> AppResult<Vec<Ope
     let now = state.now();
     let mut out = Vec::new();
     for ev in store::events_of(&state.db, &sc.session.id).await? {
-        let plain = state
-            .sealer
-            .open(
-                &state.db,
-                &sc.ctx.duo.id,
-                event_place(&ev.id),
-                &ev.body_sealed,
-                now,
-            )
-            .await?;
-        let data: Value =
-            serde_json::from_slice(&plain).map_err(|e| AppError::Internal(e.to_string()))?;
+        let (db, sealer, place) = (&state.db, &state.sealer, event_place(&ev.id));
+        let body = &ev.body_sealed;
+        // An entry about one person is sealed under that person's key (so erasing them
+        // shreds it); older entries, and entries about no one, under the duo's key.
+        let plain = match &ev.participant_id {
+            Some(pid) => match sealer.open(db, pid, place, body, now).await {
+                Err(dyad_store::StoreError::Unseal) => {
+                    Some(sealer.open(db, &sc.ctx.duo.id, place, body, now).await?)
+                }
+                Err(dyad_store::StoreError::KeyDestroyed) => None,
+                other => Some(other?),
+            },
+            None => Some(sealer.open(db, &sc.ctx.duo.id, place, body, now).await?),
+        };
+        let data: Value = match plain {
+            Some(plain) => {
+                serde_json::from_slice(&plain).map_err(|e| AppError::Internal(e.to_string()))?
+            }
+            None => json!({"erased": true}),
+        };
         out.push(Opened { ev, data });
     }
     Ok(out)
@@ -787,6 +795,7 @@ pub struct TimelineEntry {
     pub author_id: String,
     pub author_name: String,
     pub at: String,
+    /// The entry's fields; `{"erased": true}` when the person it concerns was erased.
     #[schema(value_type = Object)]
     pub data: Value,
 }
@@ -1293,7 +1302,13 @@ pub async fn apply_event(
     let plain = serde_json::to_vec(&data).map_err(|e| AppError::Internal(e.to_string()))?;
     let sealed = state
         .sealer
-        .seal(&state.db, &sc.ctx.duo.id, event_place(&id), &plain, now)
+        .seal(
+            &state.db,
+            participant.as_deref().unwrap_or(&sc.ctx.duo.id),
+            event_place(&id),
+            &plain,
+            now,
+        )
         .await?;
     let seq = store::append_event(
         &state.db,

@@ -380,6 +380,9 @@ fn summary(tr: &Tr, data: &Value) -> String {
     let Some(obj) = data.as_object() else {
         return String::new();
     };
+    if data["erased"] == Value::Bool(true) {
+        return tr.t("console-entry-erased");
+    }
     obj.iter()
         .filter(|(k, _)| k.as_str() != "alert_id")
         .map(|(k, v)| match v {

@@ -763,3 +763,149 @@ async fn the_research_export_cli_writes_the_same_file_and_audits_it() {
         .await;
     assert!(audit.to_string().contains("participants=5"), "{audit}");
 }
+
+/// Session-day entries about one person are sealed under that person's key: erasing A
+/// shreds A's discharge (and vitals, doses, notes) while B's entries and the duo's own still
+/// open, and the console still shows, with A's entries marked erased.
+#[tokio::test]
+async fn erasure_shreds_the_erased_persons_session_entries_and_keeps_the_partners() {
+    let app = spawn_app().await;
+    let closed = crate::aftercare::closed_session(&app).await;
+    let pair = &closed.pair;
+    let a = dyad_store::duos::participant_by_id(&app.state.db, &pair.a_pid)
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, body) = app
+        .post_bearer(
+            &closed.admin,
+            &format!("/api/v1/participants/{}/erasure", pair.a_pid),
+            json!({
+                "reason": "A asked in person on 4 May to erase everything.",
+                "confirm_code": a.code,
+                "legal_hold": "none",
+                "research_obligations": "none",
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // Straight from the database: A's entries open with no key (not even the duo's), B's do.
+    let events = dyad_store::sessions::events_of(&app.state.db, &closed.session)
+        .await
+        .unwrap();
+    let (mut of_a, mut of_b, mut of_duo) = (0, 0, 0);
+    for ev in &events {
+        let open = |owner: String| {
+            let (db, sealer) = (&app.state.db, &app.state.sealer);
+            let (id, body) = (ev.id.clone(), ev.body_sealed.clone());
+            async move {
+                let place = dyad_store::sealing::Place {
+                    table: "session_events",
+                    row: &id,
+                    field: "body",
+                };
+                sealer.open(db, &owner, place, &body, 0).await
+            }
+        };
+        match ev.participant_id.as_deref() {
+            Some(p) if p == pair.a_pid => {
+                of_a += 1;
+                assert!(matches!(
+                    open(pair.a_pid.clone()).await,
+                    Err(dyad_store::StoreError::KeyDestroyed)
+                ));
+                assert!(
+                    open(pair.duo_id.clone()).await.is_err(),
+                    "not under the duo key"
+                );
+            }
+            Some(p) => {
+                assert_eq!(p, pair.b_pid);
+                of_b += 1;
+                assert!(open(pair.b_pid.clone()).await.is_ok());
+            }
+            None => {
+                of_duo += 1;
+                assert!(open(pair.duo_id.clone()).await.is_ok());
+            }
+        }
+    }
+    assert!(
+        of_a >= 1 && of_b >= 1 && of_duo >= 1,
+        "{of_a} {of_b} {of_duo}"
+    );
+
+    // An entry from before entries were sealed per person (under the duo's key) still reads.
+    let author = events[0].author_id.clone();
+    let old_id = "entry-sealed-under-the-duo-key";
+    let old_body = app
+        .state
+        .sealer
+        .seal(
+            &app.state.db,
+            &pair.duo_id,
+            dyad_store::sealing::Place {
+                table: "session_events",
+                row: old_id,
+                field: "body",
+            },
+            br#"{"text": "OLD-DUO-SEALED note about B"}"#,
+            0,
+        )
+        .await
+        .unwrap();
+    dyad_store::sessions::append_event(
+        &app.state.db,
+        &dyad_store::sessions::NewEvent {
+            id: old_id,
+            session_id: &closed.session,
+            kind: "note",
+            participant_id: Some(&pair.b_pid),
+            corrects: None,
+            author_id: &author,
+            at: 0,
+            body_sealed: &old_body,
+            client_key: None,
+        },
+    )
+    .await
+    .unwrap();
+
+    // The console: A's entries say erased, B's and the duo's keep their data.
+    let (status, console) = app
+        .get_bearer(
+            &closed.facilitator,
+            &format!("/api/v1/sessions/{}", closed.session),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{console}");
+    let timeline = console["timeline"].as_array().unwrap();
+    assert!(timeline.iter().any(|e| e["id"] == old_id));
+    for entry in timeline {
+        if entry["participant_id"] == json!(pair.a_pid) {
+            assert_eq!(entry["data"], json!({"erased": true}), "{entry}");
+        } else if entry["id"] == old_id {
+            assert_eq!(entry["data"]["text"], "OLD-DUO-SEALED note about B");
+        } else if entry["participant_id"] == json!(pair.b_pid) {
+            assert_eq!(
+                entry["data"]["checklist"]["clinician_agrees"], true,
+                "{entry}"
+            );
+        } else {
+            assert_eq!(entry["data"]["mode"], "joint", "{entry}");
+        }
+    }
+    let (status, page) = app
+        .raw_bearer(
+            &closed.facilitator,
+            &format!("/sessions/{}", closed.session),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Erased: this person&#39;s data was erased")
+            || page.contains("Erased: this person's data was erased"),
+        "the console page marks A's entries erased"
+    );
+}
