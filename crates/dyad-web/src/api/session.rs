@@ -1287,13 +1287,17 @@ pub async fn apply_event(
             readiness: readiness_facts(state, &sc.ctx).await?,
             ..Default::default()
         };
-        if let Err(e) = duo::advance(state, &sc.ctx, Transition::SessionStarted, auth, facts).await
-        {
-            if started_now {
-                store::set_status(&state.db, &sc.session.id, "running", "booked", state.now())
-                    .await?;
+        match duo::advance(state, &sc.ctx, Transition::SessionStarted, auth, facts).await {
+            Ok(_) => {}
+            // Another writer (on this or another instance) finished the step meanwhile.
+            Err(AppError::Conflict(_)) if !started_now => {}
+            Err(e) => {
+                if started_now {
+                    store::set_status(&state.db, &sc.session.id, "running", "booked", state.now())
+                        .await?;
+                }
+                return Err(e);
             }
-            return Err(e);
         }
     }
 
