@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::OnceLock;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use dyad_core::aftercare::{Answer, CheckInKnowledge};
 use dyad_core::policy::{self, Action, Resource, ResourceKind, TeamRole};
@@ -27,7 +27,7 @@ use crate::access;
 use crate::api::records::rfc3339;
 use crate::auth::{Authenticated, SignedIn};
 use crate::duo::{self, DuoContext};
-use crate::error::{AppError, AppResult, FieldError, Json, Problem};
+use crate::error::{AppError, AppResult, FieldError, Json, Problem, Query};
 use crate::i18n::Tr;
 use crate::mail::Mail;
 use crate::state::AppState;

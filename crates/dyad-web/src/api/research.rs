@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use axum::extract::{Path as UrlPath, Query, State};
+use axum::extract::{Path as UrlPath, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use dyad_core::policy::{Action, Resource, ResourceKind};
@@ -25,7 +25,7 @@ use crate::api::intake::version_place;
 use crate::api::records::rfc3339;
 use crate::auth::{Authenticated, SignedIn};
 use crate::duo;
-use crate::error::{AppError, AppResult, FieldError, Json, Problem};
+use crate::error::{AppError, AppResult, FieldError, Json, Problem, Query};
 use crate::state::AppState;
 
 // --- studies --------------------------------------------------------------------------------
