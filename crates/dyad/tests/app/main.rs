@@ -21,6 +21,7 @@ mod pathway;
 mod preparation;
 mod preparation_pages;
 mod research;
+mod research_pages;
 mod retention;
 mod screening;
 mod screening_pages;

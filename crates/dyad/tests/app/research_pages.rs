@@ -1,0 +1,196 @@
+//! Research and privacy pages: the team's erasure page (the checks as form fields, refusals
+//! in words, nothing erased after a refusal, the partner and other staff find nothing), and
+//! the participant's research consent page (give, withdraw, give again).
+
+use reqwest::{Client, StatusCode};
+use serde_json::json;
+
+use crate::helpers::{TestApp, browser, spawn_app, totp_code};
+
+const PW: &str = "a staff member's long passphrase";
+
+pub fn between(s: &str, start: &str, end: &str) -> String {
+    let i = s
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} not found in {s}"))
+        + start.len();
+    let j = s[i..].find(end).unwrap() + i;
+    s[i..j].to_string()
+}
+
+pub async fn get(client: &Client, app: &TestApp, path: &str) -> (StatusCode, String) {
+    let r = client.get(app.url(path)).send().await.unwrap();
+    let status = r.status();
+    (status, r.text().await.unwrap())
+}
+
+/// Posts a form; answers the status and the redirect target or the page.
+pub async fn post(
+    client: &Client,
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let r = client.post(app.url(path)).form(form).send().await.unwrap();
+    let status = r.status();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_string());
+    let body = r.text().await.unwrap();
+    (status, location.unwrap_or(body))
+}
+
+pub fn csrf_of(page: &str) -> String {
+    between(page, "name=\"csrf\" value=\"", "\"")
+}
+
+/// A staff member signed in through the pages (TOTP enrolled there).
+async fn staff_browser(app: &TestApp, admin: &str, email: &str, roles: &[&str]) -> Client {
+    app.make_staff(admin, "Cora Team", email, roles, PW).await;
+    let c = browser();
+    let (status, location) = post(
+        &c,
+        app,
+        "/login",
+        &[("email", email), ("password", PW), ("next", "/home")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let (_, page) = get(&c, app, "/account/totp").await;
+    let secret = between(&page, "id=\"totp-secret\">", "<");
+    let code = totp_code(&secret, app.now_secs());
+    let (status, _) = post(
+        &c,
+        app,
+        "/account/totp",
+        &[("csrf", &csrf_of(&page)), ("code", &code)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    app.advance_secs(31);
+    c
+}
+
+async fn erased(app: &TestApp, pid: &str) -> bool {
+    dyad_store::research::erasure_of(&app.state.db, pid)
+        .await
+        .unwrap()
+        .is_some()
+}
+
+#[tokio::test]
+async fn the_team_erases_through_the_page_after_the_checks() {
+    let app = spawn_app().await;
+    let (admin, _, _) = app.ready_admin().await;
+    let pair = app
+        .signed_up_pair("ada@example.org", "bo@example.org")
+        .await;
+    let coordinator = staff_browser(&app, &admin, "cora@example.org", &["coordinator"]).await;
+    let (_, facilitator) = app
+        .staff_session(&admin, "Fay", "fay@example.org", &["facilitator"])
+        .await;
+    let a = dyad_store::duos::participant_by_id(&app.state.db, &pair.a_pid)
+        .await
+        .unwrap()
+        .unwrap();
+    let path = format!("/participants/{}/erasure", pair.a_pid);
+
+    // The duo page links to it; the page explains and asks for the checks.
+    let (status, duo) = get(&coordinator, &app, &format!("/duos/{}", pair.duo_id)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(duo.contains(&format!("href=\"{path}\"")), "{duo}");
+    let (status, page) = get(&coordinator, &app, &path).await;
+    assert_eq!(status, StatusCode::OK);
+    for needle in [
+        "name=\"reason\"",
+        "name=\"legal_hold\" value=\"none\"",
+        "name=\"legal_hold\" value=\"active\"",
+        "name=\"research_obligations\" value=\"blocks_erasure\"",
+        "name=\"confirm_code\"",
+        a.code.as_str(),
+        "Kept: signed consents",
+    ] {
+        assert!(page.contains(needle), "{needle} missing");
+    }
+    let token = csrf_of(&page);
+
+    // Nothing filled in: each check named, nothing erased, what was typed kept.
+    let (status, page) = post(
+        &coordinator,
+        &app,
+        &path,
+        &[
+            ("csrf", &token),
+            ("reason", "short"),
+            ("confirm_code", "P-WRONG"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for needle in [
+        "Say why, in 10 to 2,000 characters",
+        "Type the participant&#39;s code exactly",
+        "Check for a legal hold",
+        "Check the research obligations",
+        "P-WRONG",
+    ] {
+        assert!(page.contains(needle), "{needle} missing from {page}");
+    }
+    assert!(!erased(&app, &pair.a_pid).await);
+    let reason = "Ada asked by e-mail on 3 May; confirmed by phone.";
+    let good = |hold: &'static str, research: &'static str| {
+        [
+            ("reason", reason),
+            ("confirm_code", a.code.as_str()),
+            ("legal_hold", hold),
+            ("research_obligations", research),
+        ]
+    };
+    // A legal hold or research obligations stop it, in words, with nothing erased.
+    for (hold, research, words) in [
+        ("active", "none", "A legal hold applies to this record"),
+        (
+            "none",
+            "blocks_erasure",
+            "Research obligations keep this record",
+        ),
+    ] {
+        let mut form = vec![("csrf", token.as_str())];
+        form.extend(good(hold, research));
+        let (status, page) = post(&coordinator, &app, &path, &form).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{page}");
+        assert!(page.contains(words), "{words} missing");
+        assert!(page.contains("Nothing was erased"));
+        assert!(!erased(&app, &pair.a_pid).await);
+    }
+
+    // The partner and a facilitator (not allowed to erase) find no such page.
+    let (status, _) = app.raw_bearer(&pair.b_token, &path).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = app.raw_bearer(&facilitator, &path).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // With the checks done, it erases, and the page then shows what was recorded.
+    let mut form = vec![("csrf", token.as_str())];
+    form.extend(good("none", "none"));
+    let (status, location) = post(&coordinator, &app, &path, &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    assert_eq!(location, path);
+    assert!(erased(&app, &pair.a_pid).await);
+    let (status, page) = get(&coordinator, &app, &path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("This person&#39;s data was erased."),
+        "{page}"
+    );
+    assert!(page.contains(reason.replace('\'', "&#39;").as_str()));
+    assert!(page.contains("Checked: no legal hold applies"));
+    assert!(!page.contains("name=\"confirm_code\""), "no second form");
+    // Sending the form again changes nothing.
+    let (status, _) = post(&coordinator, &app, &path, &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, me) = app.get_bearer(&pair.b_token, "/api/v1/me").await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(json!(me["participant_id"]), json!(pair.b_pid));
+}
