@@ -17,6 +17,8 @@
 //! - Coordinators see every duo's administration (summary, team, contacts, meetings), never
 //!   clinical content. Researchers get nothing but the research export. Admins manage accounts,
 //!   settings and the audit trail, never clinical content.
+//! - The duo's team and coordinators move a duo's phase by hand (pause, resume, integration
+//!   done, close: `DuoSummary` write); participants never do, they only withdraw.
 //! - Break glass: a facilitator, clinician or admin who is not on the duo's team but holds an
 //!   active grant for it may *read* its clinical records (and its summary). Such a decision is
 //!   [`Decision::AllowBreakGlass`], which the caller must flag in the audit trail. Never writes.
@@ -184,7 +186,8 @@ named_enum! {
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
     pub enum ResourceKind as "resource kind" {
-        /// Phase, format, names and team of a duo (duo scope).
+        /// Phase, format, names and team of a duo (duo scope). Writing it moves the phase
+        /// by hand: pause, resume, integration done, close.
         DuoSummary = "duo_summary",
         /// Who is on a duo's care team and the duo's administrative timeline (duo scope).
         TeamAssignment = "team_assignment",
@@ -246,12 +249,7 @@ impl ResourceKind {
     pub const fn scope(self) -> ResourceScope {
         use ResourceKind as K;
         match self {
-            K::Rooms
-            | K::AuditTrail
-            | K::Accounts
-            | K::Settings
-            | K::ResearchExport
-            | K::Study => {
+            K::Rooms | K::AuditTrail | K::Accounts | K::Settings | K::ResearchExport | K::Study => {
                 ResourceScope::System
             }
             K::DuoSummary
@@ -683,6 +681,9 @@ fn rule(role: Role, rel: Relation, action: Action, res: &Resource<'_>) -> Decisi
     match (res.kind, action, rel) {
         // Administration: the duo's people, its team and every coordinator.
         (K::DuoSummary, Read, Owner | Partner | Team(_) | Coordinator) => Allow,
+        // Moving the pathway on by hand (pause, resume, integration done, close): the team
+        // and coordinators; never a participant, who only withdraws (`WithdrawalReason`).
+        (K::DuoSummary, Write, Team(_) | Coordinator) => Allow,
         (K::TeamAssignment, Read | Write, Coordinator) => Allow,
         (K::TeamAssignment, Read, Team(_)) => Allow,
         (K::Contacts, Read | Write, Owner) => Allow,
@@ -778,7 +779,7 @@ mod tests {
             P.own P.ptn P.unr | F.team F.bg F.unr | C.team C.bg C.unr | Co.co Co.unr | R.unr | A.bg A.unr
     [duo_summary]
     read      A     A     .   |   A     B     .   |   A     B     .   |   A     .    |   .   |  B     .
-    write     .     .     .   |   .     .     .   |   .     .     .   |   .     .    |   .   |  .     .
+    write     .     .     .   |   A     .     .   |   A     .     .   |   A     .    |   .   |  .     .
     sign      .     .     .   |   .     .     .   |   .     .     .   |   .     .    |   .   |  .     .
     decide    .     .     .   |   .     .     .   |   .     .     .   |   .     .    |   .   |  .     .
     export    .     .     .   |   .     .     .   |   .     .     .   |   .     .    |   .   |  .     .

@@ -33,7 +33,8 @@ pub use gates::{
     WashoutFact, readiness,
 };
 pub use phase::{
-    DecisionFormat, GuardError, PathwayFacts, Phase, PreparationTrack, Transition, apply,
+    DecisionFormat, GuardError, PathwayFacts, Phase, PreparationTrack, TEAM_STEPS, Transition,
+    apply, offered_steps, team_step,
 };
 
 /// A string that names none of the values of an enumeration (a phase, a format, a consent

@@ -470,6 +470,48 @@ pub fn apply(current: Phase, t: &Transition, facts: &PathwayFacts) -> Result<Pha
     }
 }
 
+/// The steps the care team takes by hand. Every other transition follows from something
+/// that happens (an invitation answered, intakes submitted, a decision signed, a booking,
+/// the session day, a cancelled booking, a withdrawal).
+pub const TEAM_STEPS: [Transition; 5] = [
+    Transition::IntegrationDone,
+    Transition::NextSession,
+    Transition::Close,
+    Transition::Pause,
+    Transition::Resume,
+];
+
+/// The team step named `name` (`integration_done`, `next_session`, `close`, `pause`,
+/// `resume`), if it is one.
+pub fn team_step(name: &str) -> Option<Transition> {
+    TEAM_STEPS.into_iter().find(|t| t.name() == name)
+}
+
+/// The team steps the current phase allows at all, each with what it gives under `facts`:
+/// the next phase, or the gates still unmet (a step the phase allows but a guard holds back
+/// is listed, so the team can see what it waits for). Steps the phase never allows are left
+/// out.
+pub fn offered_steps(
+    current: Phase,
+    facts: &PathwayFacts,
+) -> Vec<(Transition, Result<Phase, GuardError>)> {
+    TEAM_STEPS
+        .into_iter()
+        .filter_map(|t| {
+            let outcome = apply(current, &t, facts);
+            let impossible = outcome.as_ref().is_err_and(|e| {
+                e.missing.iter().any(|g| {
+                    matches!(
+                        g.code,
+                        GateCode::TransitionNotAllowed | GateCode::PhaseTerminal
+                    )
+                })
+            });
+            (!impossible).then_some((t, outcome))
+        })
+        .collect()
+}
+
 fn guarded(
     current: Phase,
     t: &Transition,
@@ -906,6 +948,60 @@ mod tests {
             phase = apply(phase, &t, &facts).unwrap();
             assert_eq!(phase, to);
         }
+    }
+
+    #[test]
+    fn the_team_is_offered_exactly_the_steps_the_phase_allows() {
+        let names = |phase: Phase,
+                     facts: &PathwayFacts|
+         -> Vec<(&'static str, Result<Phase, Vec<&'static str>>)> {
+            offered_steps(phase, facts)
+                .into_iter()
+                .map(|(t, outcome)| (t.name(), outcome.map_err(|e| e.codes())))
+                .collect()
+        };
+        let mut facts = good_facts();
+        facts.integration_meetings_held = 0;
+        assert_eq!(
+            names(P::Integration, &facts),
+            vec![
+                ("integration_done", Err(vec!["integration_meeting_held"])),
+                ("next_session", Ok(P::Preparation)),
+                ("pause", Ok(P::Paused)),
+            ]
+        );
+        facts.integration_meetings_held = 1;
+        assert_eq!(
+            names(P::Integration, &facts)[0],
+            ("integration_done", Ok(P::Aftercare))
+        );
+        assert_eq!(
+            names(P::Aftercare, &facts),
+            vec![("close", Ok(P::Closed)), ("pause", Ok(P::Paused))]
+        );
+        facts.paused_from = Some(P::Scheduled);
+        assert_eq!(
+            names(P::Paused, &facts),
+            vec![("close", Ok(P::Closed)), ("resume", Ok(P::Preparation))]
+        );
+        facts.paused_from = None;
+        assert_eq!(
+            names(P::Paused, &facts)[1],
+            ("resume", Err(vec!["previous_phase_unknown"]))
+        );
+        assert_eq!(names(P::Session, &facts), vec![]);
+        assert_eq!(
+            names(P::Preparation, &facts),
+            vec![("pause", Ok(P::Paused))]
+        );
+        for terminal in [P::Closed, P::Withdrawn, P::Declined] {
+            assert_eq!(names(terminal, &facts), vec![], "{terminal}");
+        }
+        for t in TEAM_STEPS {
+            assert_eq!(team_step(t.name()), Some(t.clone()));
+        }
+        assert_eq!(team_step("session_booked"), None);
+        assert_eq!(team_step("withdraw"), None);
     }
 
     #[test]
