@@ -61,6 +61,8 @@ TARGETS=(
   "form_parse|knowledge/forms|toml"
   "instrument_parse|knowledge/instruments|toml"
   "knowledge_parse|knowledge|toml"
+  "protocol_parse|knowledge/protocols|toml"
+  "checkin_parse|knowledge/aftercare|toml"
   "agreement_sections|fuzz/seeds/agreement_sections|json"
   "intake_answers|fuzz/seeds/intake_answers|json"
   "screen_duo|fuzz/seeds/screen_duo|json"

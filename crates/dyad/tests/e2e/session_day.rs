@@ -386,7 +386,7 @@ async fn two_facilitators_run_a_session_day_on_two_tablets() {
         .await
         .expect("open the database");
         let an_hour_ago = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1))
-            .as_microsecond() as i64;
+            .as_microsecond();
         let moved = sqlx::query(
             "UPDATE checkins SET due_at = $1 WHERE due_at = (SELECT MIN(due_at) FROM checkins)",
         )
