@@ -705,7 +705,9 @@ pub struct Acceptance {
 
 pub async fn acceptances_of(db: &Db, user_id: &str) -> StoreResult<Vec<Acceptance>> {
     let rows: Vec<(String, String, String, i64, String)> = sqlx::query_as(
-        "SELECT d.id, d.kind, d.version, a.accepted_at, a.method FROM consent_acceptances a \
+        "SELECT d.id, d.kind, d.version, a.accepted_at, a.method FROM \
+         (SELECT user_id, document_id, accepted_at, method FROM consent_acceptances \
+          UNION ALL SELECT user_id, document_id, accepted_at, method FROM consent_renewals) a \
          JOIN consent_documents d ON d.id = a.document_id WHERE a.user_id = $1 ORDER BY a.accepted_at",
     )
     .bind(user_id)

@@ -230,13 +230,51 @@ pub async fn research_acceptances(
     user_id: &str,
 ) -> StoreResult<Vec<(String, String, i64)>> {
     Ok(sqlx::query_as(
-        "SELECT d.id, d.version, a.accepted_at FROM consent_acceptances a \
+        "SELECT d.id, d.version, a.accepted_at FROM \
+         (SELECT user_id, document_id, accepted_at FROM consent_acceptances \
+          UNION ALL SELECT user_id, document_id, accepted_at FROM consent_renewals) a \
          JOIN consent_documents d ON d.id = a.document_id WHERE a.user_id = $1 AND d.kind = 'research' \
          ORDER BY a.accepted_at",
     )
     .bind(user_id)
     .fetch_all(&db.pool)
     .await?)
+}
+
+/// Records that the user accepts `document_id` now: the first acceptance of the document, or,
+/// when they accepted it before (and withdrew since), a renewal beside the first one.
+pub async fn give_consent(
+    db: &Db,
+    user_id: &str,
+    document_id: &str,
+    method: &str,
+    now: i64,
+) -> StoreResult<()> {
+    let first = sqlx::query(
+        "INSERT INTO consent_acceptances (id, user_id, document_id, accepted_at, method) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, document_id) DO NOTHING",
+    )
+    .bind(new_id())
+    .bind(user_id)
+    .bind(document_id)
+    .bind(now)
+    .bind(method)
+    .execute(&db.pool)
+    .await?;
+    if first.rows_affected() == 0 {
+        sqlx::query(
+            "INSERT INTO consent_renewals (id, user_id, document_id, accepted_at, method) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(new_id())
+        .bind(user_id)
+        .bind(document_id)
+        .bind(now)
+        .bind(method)
+        .execute(&db.pool)
+        .await?;
+    }
+    Ok(())
 }
 
 /// When research consent was withdrawn.
@@ -250,7 +288,8 @@ pub async fn research_withdrawals(db: &Db, participant_id: &str) -> StoreResult<
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
-/// Sessions a participant took part in: `(starts_at, one-person session, closed)`.
+/// Sessions a participant took part in: `(starts_at, one-person session, closed)`; a
+/// cancelled booking never took place and is left out.
 pub async fn sessions_of_participant(
     db: &Db,
     duo_id: &str,
@@ -258,7 +297,7 @@ pub async fn sessions_of_participant(
 ) -> StoreResult<Vec<(i64, bool, bool)>> {
     let rows: Vec<(i64, Option<String>, String)> = sqlx::query_as(
         "SELECT starts_at, participant_id, status FROM sessions \
-         WHERE duo_id = $1 AND (participant_id IS NULL OR participant_id = $2) ORDER BY starts_at",
+         WHERE duo_id = $1 AND (participant_id IS NULL OR participant_id = $2) AND cancelled_at IS NULL ORDER BY starts_at",
     )
     .bind(duo_id)
     .bind(participant_id)

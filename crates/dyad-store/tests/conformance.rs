@@ -2375,6 +2375,36 @@ async fn research_story(db: Db) {
             .is_empty()
     );
 
+    // Giving consent after sign-up: the first time an acceptance, again (after a withdrawal)
+    // a renewal beside it; both count, the first stays as it was.
+    rs::give_consent(&db, &ub, &r2.id, "page", T0 + 20)
+        .await
+        .unwrap();
+    rs::give_consent(&db, &ub, &r2.id, "page", T0 + 30)
+        .await
+        .unwrap();
+    assert_eq!(
+        rs::research_acceptances(&db, &ub).await.unwrap(),
+        [
+            (r2.id.clone(), "2".to_string(), T0 + 20),
+            (r2.id.clone(), "2".to_string(), T0 + 30)
+        ]
+    );
+    let listed: Vec<(i64, String)> = duos::acceptances_of(&db, &ub)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.accepted_at, a.kind))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (T0 + 20, "research".to_string()),
+            (T0 + 30, "research".to_string())
+        ]
+    );
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM consent_renewals").await, 1);
+
     // Sessions a participant took part in: the duo's joint ones and their own one-person ones.
     sqlx::query("INSERT INTO rooms (id, name, created_by, created_at) VALUES ('room-1', 'Garden room', $1, $2)")
         .bind(&coordinator.id)

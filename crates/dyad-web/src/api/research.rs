@@ -555,6 +555,57 @@ pub async fn export(
         .into_response())
 }
 
+// --- research consent after sign-up ---------------------------------------------------------
+
+/// Shared by the page: the participant gives research consent to `document_id`, which must be
+/// the research consent version in effect (the one they read). Giving it again after a
+/// withdrawal is a renewal; the earlier acceptance and the withdrawal stay on record.
+pub async fn apply_give_research_consent(
+    state: &AppState,
+    auth: &Authenticated,
+    document_id: &str,
+) -> AppResult<()> {
+    let (ctx, pid) = duo::of_participant(state, auth).await?;
+    access::authorize(
+        state,
+        auth,
+        Action::Write,
+        &Resource::owned(ResourceKind::Consents, &ctx.scope, &pid),
+        &pid,
+    )
+    .await?;
+    let now = state.now();
+    let current = dyad_store::duos::current_documents(&state.db, now)
+        .await?
+        .into_iter()
+        .find(|d| d.kind == "research")
+        .ok_or_else(|| {
+            AppError::Conflict("No research consent text is published at the moment.".into())
+        })?;
+    if current.id != document_id {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "document_id",
+            "The research consent text has changed; read the current version and agree to it.",
+        )]));
+    }
+    let given = crate::api::preparation::consent_states(state, &ctx, &pid)
+        .await?
+        .into_iter()
+        .any(|c| c.item == "research" && c.state == "given");
+    if given {
+        return Ok(());
+    }
+    store::give_consent(&state.db, &auth.user.id, &current.id, "page", now).await?;
+    access::record(
+        state,
+        AuditEntry::new(&auth.user.id, "participant", "give_consent")
+            .subject(&pid)
+            .resource("consents")
+            .reason(&format!("research version={}", current.version)),
+    )
+    .await
+}
+
 // --- erasure --------------------------------------------------------------------------------
 
 #[derive(Debug, Deserialize, ToSchema, Default)]

@@ -11,10 +11,12 @@ use axum::routing::get;
 
 use dyad_core::policy::{Action, Resource, ResourceKind};
 
+use super::info::{Block, blocks};
 use super::{Ctx, FormErrors, field, fields, form_pairs, page_errors, render, render_status};
 use crate::api::records::rfc3339;
 use crate::api::research::{
-    ErasureRequest, StudyInput, StudyView, apply_erasure, apply_save_study, list_studies_for,
+    ErasureRequest, StudyInput, StudyView, apply_erasure, apply_give_research_consent,
+    apply_save_study, list_studies_for,
 };
 use crate::auth::{Authenticated, Lang, SignedIn};
 use crate::error::{AppError, AppResult, FieldError};
@@ -25,6 +27,7 @@ pub fn routes() -> (axum::Router<AppState>, Vec<&'static str>) {
     crate::route_table! {
         "/studies" => get(studies_page).post(studies_create),
         "/participants/{id}/erasure" => get(erasure_page).post(erasure_submit),
+        "/research-consent" => get(research_consent_page).post(research_consent_submit),
     }
 }
 
@@ -262,6 +265,124 @@ pub async fn erasure_submit(
             let errors = erasure_errors(&tr, &form, page_errors(e)?);
             let page = erasure_page_for(&state, tr, &auth, &id, errors, form).await?;
             render_status(status, &page)
+        }
+    }
+}
+
+// --- research consent, for the participant --------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "research_consent.html")]
+struct ResearchConsentPage {
+    ctx: Ctx,
+    /// `given`, `withdrawn` or `not_given`.
+    state: String,
+    since: Option<String>,
+    /// The research consent text in effect: `(id, title, version)` and its paragraphs.
+    document: Option<(String, String, String)>,
+    blocks: Vec<Block>,
+    saved: Option<String>,
+    f: FormErrors,
+}
+
+async fn research_consent_for(
+    state: &AppState,
+    tr: Tr,
+    auth: &Authenticated,
+    errors: Vec<FieldError>,
+    saved: Option<String>,
+) -> AppResult<ResearchConsentPage> {
+    let (ctx, pid) = crate::duo::of_participant(state, auth).await?;
+    crate::access::authorize(
+        state,
+        auth,
+        Action::Read,
+        &Resource::owned(ResourceKind::Consents, &ctx.scope, &pid),
+        &pid,
+    )
+    .await?;
+    let research = crate::api::preparation::consent_states(state, &ctx, &pid)
+        .await?
+        .into_iter()
+        .find(|c| c.item == "research");
+    let doc = dyad_store::duos::current_documents(&state.db, state.now())
+        .await?
+        .into_iter()
+        .find(|d| d.kind == "research");
+    Ok(ResearchConsentPage {
+        ctx: Ctx::new(state, tr, Some(auth)),
+        state: research
+            .as_ref()
+            .map_or("not_given".to_string(), |c| c.state.clone()),
+        since: research
+            .and_then(|c| c.since)
+            .map(|t| t.chars().take(10).collect()),
+        blocks: doc.as_ref().map(|d| blocks(&d.body)).unwrap_or_default(),
+        document: doc.map(|d| (d.id, d.title, d.version)),
+        saved,
+        f: FormErrors::new(errors),
+    })
+}
+
+#[derive(serde::Deserialize)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+pub async fn research_consent_page(
+    State(state): State<AppState>,
+    Lang(tr): Lang,
+    SignedIn(auth): SignedIn,
+    crate::error::Query(q): crate::error::Query<SavedQuery>,
+) -> AppResult<Response> {
+    let saved = match q.saved.as_deref() {
+        Some("given") => Some(tr.t("research-consent-saved-given")),
+        Some("withdrawn") => Some(tr.t("research-consent-saved-withdrawn")),
+        _ => None,
+    };
+    render(&research_consent_for(&state, tr, &auth, Vec::new(), saved).await?)
+}
+
+pub async fn research_consent_submit(
+    State(state): State<AppState>,
+    Lang(tr): Lang,
+    SignedIn(auth): SignedIn,
+    body: Bytes,
+) -> AppResult<Response> {
+    let pairs = form_pairs(&body);
+    let outcome = match field(&pairs, "action") {
+        "give" if field(&pairs, "agree") != "yes" => {
+            Err(AppError::Validation(vec![FieldError::new(
+                "agree",
+                tr.t("research-consent-error-agree"),
+            )]))
+        }
+        "give" => apply_give_research_consent(&state, &auth, field(&pairs, "document_id"))
+            .await
+            .map(|_| "given"),
+        "withdraw" => crate::api::preparation::apply_withdraw_consent(&state, &auth, "research")
+            .await
+            .map(|_| "withdrawn"),
+        _ => Err(AppError::Validation(vec![FieldError::new(
+            "agree",
+            tr.t("research-consent-error-agree"),
+        )])),
+    };
+    match outcome {
+        Ok(done) => Ok(Redirect::to(&format!("/research-consent?saved={done}")).into_response()),
+        Err(e) => {
+            let errors = page_errors(e)?
+                .into_iter()
+                .map(|e| match e.field.as_str() {
+                    "agree" => e,
+                    "document_id" => {
+                        FieldError::new("agree", tr.t("research-consent-error-changed"))
+                    }
+                    _ => FieldError::new("agree", tr.t("research-consent-error-state")),
+                })
+                .collect();
+            let page = research_consent_for(&state, tr, &auth, errors, None).await?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
     }
 }

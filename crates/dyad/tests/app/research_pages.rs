@@ -194,3 +194,140 @@ async fn the_team_erases_through_the_page_after_the_checks() {
     assert_eq!(status, StatusCode::OK, "{me}");
     assert_eq!(json!(me["participant_id"]), json!(pair.b_pid));
 }
+
+/// Posts a page form as a bearer client (bearer requests need no CSRF token).
+async fn post_bearer_form(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let r = crate::helpers::api()
+        .post(app.url(path))
+        .bearer_auth(token)
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_string());
+    (status, location.unwrap_or(r.text().await.unwrap()))
+}
+
+async fn research_state(app: &TestApp, token: &str) -> String {
+    let (status, consents) = app.get_bearer(token, "/api/v1/me/consents").await;
+    assert_eq!(status, StatusCode::OK, "{consents}");
+    consents
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["item"] == "research")
+        .unwrap()["state"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_participant_gives_withdraws_and_gives_again_research_consent_on_its_page() {
+    let app = spawn_app().await;
+    let pair = app
+        .signed_up_pair("ada@example.org", "bo@example.org")
+        .await;
+    let a = &pair.a_token;
+    assert_eq!(research_state(&app, a).await, "not_given");
+
+    // The consents page leads here; the page shows the text and a plain choice.
+    let (status, consents) = app.raw_bearer(a, "/consents").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(consents.contains("href=\"/research-consent\""));
+    let (status, page) = app.raw_bearer(a, "/research-consent").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("data-state=\"not_given\""), "{page}");
+    assert!(page.contains("changes nothing about the care you receive"));
+    let doc = between(&page, "name=\"document_id\" value=\"", "\"");
+
+    // Not ticked: nothing recorded, said in words.
+    let give = |agree: &'static str, doc: String| {
+        vec![
+            ("action", "give".to_string()),
+            ("agree", agree.to_string()),
+            ("document_id", doc),
+        ]
+    };
+    let send = |form: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move {
+            let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            post_bearer_form(app, a, "/research-consent", &refs).await
+        }
+    };
+    let (status, page) = send(give("", doc.clone())).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("Tick the box to say you agree"), "{page}");
+    assert_eq!(research_state(&app, a).await, "not_given");
+    // A text that is no longer the current one: refused, nothing recorded.
+    let (status, page) = send(give("yes", "an-old-version".into())).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("has just changed"), "{page}");
+    assert_eq!(research_state(&app, a).await, "not_given");
+
+    // Given.
+    let (status, location) = send(give("yes", doc.clone())).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    assert_eq!(location, "/research-consent?saved=given");
+    assert_eq!(research_state(&app, a).await, "given");
+    let (_, page) = app.raw_bearer(a, "/research-consent?saved=given").await;
+    assert!(page.contains("Your research consent is recorded"));
+    assert!(page.contains("data-state=\"given\""));
+    assert_eq!(
+        research_state(&app, &pair.b_token).await,
+        "not_given",
+        "B's is B's own"
+    );
+
+    // Withdrawn, then given again: a renewal beside the first acceptance.
+    let (status, location) = send(vec![("action", "withdraw".to_string())]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    assert_eq!(research_state(&app, a).await, "withdrawn");
+    let (_, page) = app.raw_bearer(a, "/research-consent").await;
+    assert!(page.contains("data-state=\"withdrawn\""));
+    app.advance_secs(60);
+    let (status, _) = send(give("yes", doc.clone())).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(research_state(&app, a).await, "given");
+    let user_id = dyad_store::duos::participant_by_id(&app.state.db, &pair.a_pid)
+        .await
+        .unwrap()
+        .unwrap()
+        .user_id
+        .unwrap();
+    let accepted = dyad_store::research::research_acceptances(&app.state.db, &user_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        accepted.len(),
+        2,
+        "first acceptance and renewal: {accepted:?}"
+    );
+    // Giving it while given changes nothing.
+    let (status, _) = send(give("yes", doc)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        dyad_store::research::research_acceptances(&app.state.db, &user_id)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    let (_, audit) = app
+        .get_bearer(
+            &app.ready_admin().await.0,
+            "/api/v1/audit?action=give_consent",
+        )
+        .await;
+    assert_eq!(audit.as_array().unwrap().len(), 2, "{audit}");
+}
