@@ -16,6 +16,7 @@ pub mod intake;
 pub mod jobs;
 pub mod journal;
 pub mod password;
+pub mod pathway;
 pub mod preparation;
 pub mod research;
 pub mod retention;

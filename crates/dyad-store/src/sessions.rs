@@ -72,11 +72,20 @@ pub struct Session {
     pub overnight: bool,
     pub escort_sealed: Option<Vec<u8>>,
     pub support_contact_sealed: Option<Vec<u8>>,
-    /// booked, running or closed
+    /// booked, running or closed (a cancelled booking is closed, with `cancelled_at`)
     pub status: String,
     pub created_by: String,
     pub created_at: i64,
     pub closed_at: Option<i64>,
+    /// Set when the booking was cancelled before the day began.
+    pub cancelled_at: Option<i64>,
+}
+
+impl Session {
+    /// A booking that was cancelled before the day began.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled_at.is_some()
+    }
 }
 
 type SessionRow = (
@@ -93,9 +102,13 @@ type SessionRow = (
     String,
     i64,
     Option<i64>,
+    Option<i64>,
 );
 
+/// The columns a new session is inserted with.
 const SESSION_COLUMNS: &str = "id, duo_id, participant_id, room_id, starts_at, ends_at, overnight, escort, support_contact, status, created_by, created_at, closed_at";
+/// The columns a session is read with.
+const SESSION_READ: &str = "id, duo_id, participant_id, room_id, starts_at, ends_at, overnight, escort, support_contact, status, created_by, created_at, closed_at, cancelled_at";
 
 fn session_from(r: SessionRow) -> Session {
     Session {
@@ -112,6 +125,7 @@ fn session_from(r: SessionRow) -> Session {
         created_by: r.10,
         created_at: r.11,
         closed_at: r.12,
+        cancelled_at: r.13,
     }
 }
 
@@ -146,7 +160,8 @@ async fn clashes_on(
     let mut busy = Vec::new();
     for user in staff {
         let n: i64 = sqlx::query_scalar(
-            "SELECT (SELECT COUNT(*) FROM session_staff WHERE user_id = $1 AND starts_at < $2 AND ends_at > $3) \
+            "SELECT (SELECT COUNT(*) FROM session_staff ss WHERE ss.user_id = $1 AND ss.starts_at < $2 AND ss.ends_at > $3 \
+               AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id = ss.session_id AND s.cancelled_at IS NOT NULL)) \
              + (SELECT COUNT(*) FROM meeting_staff WHERE user_id = $1 AND starts_at < $2 AND ends_at > $3)",
         )
         .bind(user)
@@ -233,7 +248,7 @@ pub async fn delete_unstarted(db: &Db, id: &str) -> StoreResult<()> {
 
 pub async fn session_by_id(db: &Db, id: &str) -> StoreResult<Option<Session>> {
     let row: Option<SessionRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {SESSION_COLUMNS} FROM sessions WHERE id = $1"
+        "SELECT {SESSION_READ} FROM sessions WHERE id = $1"
     )))
     .bind(id)
     .fetch_optional(&db.pool)
@@ -243,7 +258,7 @@ pub async fn session_by_id(db: &Db, id: &str) -> StoreResult<Option<Session>> {
 
 pub async fn sessions_of(db: &Db, duo_id: &str) -> StoreResult<Vec<Session>> {
     let rows: Vec<SessionRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {SESSION_COLUMNS} FROM sessions WHERE duo_id = $1 ORDER BY starts_at, id"
+        "SELECT {SESSION_READ} FROM sessions WHERE duo_id = $1 ORDER BY starts_at, id"
     )))
     .bind(duo_id)
     .fetch_all(&db.pool)
@@ -258,6 +273,42 @@ pub async fn session_staff(db: &Db, session_id: &str) -> StoreResult<Vec<String>
     .bind(session_id)
     .fetch_all(&db.pool)
     .await?)
+}
+
+/// Cancels a booking whose day has not begun: no entry yet, still `booked`. The row stays,
+/// closed with `cancelled_at`, so the room (only sessions not closed hold it) and the staff
+/// (sessions not cancelled hold them) are free again. False when the session started, was
+/// cancelled or closed meanwhile; nothing is changed then.
+pub async fn cancel_booked(
+    db: &Db,
+    id: &str,
+    by: &str,
+    reason_sealed: &[u8],
+    now: i64,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE sessions SET status = 'closed', closed_at = $1, cancelled_at = $1, cancelled_by = $2, cancel_reason = $3 \
+         WHERE id = $4 AND status = 'booked' AND cancelled_at IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM session_events e WHERE e.session_id = $4)",
+    )
+    .bind(now)
+    .bind(by)
+    .bind(reason_sealed.to_vec())
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Why a booking was cancelled, sealed, and who cancelled it.
+pub async fn cancellation_of(db: &Db, id: &str) -> StoreResult<Option<(String, Option<Vec<u8>>)>> {
+    let row: Option<(Option<String>, Option<Vec<u8>>)> = sqlx::query_as(
+        "SELECT cancelled_by, cancel_reason FROM sessions WHERE id = $1 AND cancelled_at IS NOT NULL",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(|(by, reason)| (by.unwrap_or_default(), reason)))
 }
 
 /// Moves a session from status `from` to `to`; false when it was not in `from` (someone

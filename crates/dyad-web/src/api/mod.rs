@@ -8,6 +8,7 @@ pub mod identity;
 pub mod intake;
 pub mod journal;
 pub mod messages;
+pub mod pathway;
 pub mod personal_export;
 pub mod preparation;
 pub mod records;
@@ -57,6 +58,7 @@ pub fn routes() -> (Router<AppState>, Vec<&'static str>) {
         "/api/v1/duos/{id}/withdraw" => post(duos::withdraw),
         "/api/v1/duos/{id}/timeline" => get(duos::timeline),
         "/api/v1/duos/{id}/break-glass" => post(duos::break_glass),
+        "/api/v1/duos/{id}/pathway" => get(pathway::get).post(pathway::step),
         "/api/v1/documents" => get(documents::current).post(documents::publish),
         "/api/v1/me/documents" => get(documents::mine),
         "/api/v1/me/documents/accept" => post(documents::accept),
@@ -92,6 +94,7 @@ pub fn routes() -> (Router<AppState>, Vec<&'static str>) {
         "/api/v1/sessions/{id}/events" => post(session::post_event),
         "/api/v1/sessions/{id}/stream" => get(session::stream),
         "/api/v1/sessions/{id}/close" => post(session::close),
+        "/api/v1/sessions/{id}/cancel" => post(pathway::cancel),
         "/api/v1/me/checkins" => get(aftercare::my_checkins),
         "/api/v1/me/checkins/{id}" => post(aftercare::answer),
         "/api/v1/me/outcomes" => get(aftercare::my_outcomes),
@@ -146,6 +149,8 @@ pub fn routes() -> (Router<AppState>, Vec<&'static str>) {
         duos::withdraw,
         duos::timeline,
         duos::break_glass,
+        pathway::get,
+        pathway::step,
         documents::current,
         documents::publish,
         documents::mine,
@@ -191,6 +196,7 @@ pub fn routes() -> (Router<AppState>, Vec<&'static str>) {
         session::post_event,
         session::stream,
         session::close,
+        pathway::cancel,
         aftercare::my_checkins,
         aftercare::answer,
         aftercare::my_outcomes,

@@ -41,6 +41,7 @@ use crate::state::AppState;
 const HOUR: i64 = 3600 * 1_000_000;
 const DAY: i64 = 24 * HOUR;
 pub const FOLLOW_UP_JOB: &str = "session_follow_up";
+const CANCELLED: &str = "This session day was cancelled; nothing more can be recorded on it.";
 
 /// The shipped protocol (`knowledge/protocols/default.toml`), parsed once.
 pub fn protocol() -> AppResult<&'static Protocol> {
@@ -175,7 +176,7 @@ pub struct SessionView {
     pub recovery_until: String,
     pub team: Vec<String>,
     pub overnight: bool,
-    /// booked, running or closed
+    /// booked, running, closed, or cancelled (a booking called off before the day began)
     pub status: String,
 }
 
@@ -185,7 +186,7 @@ fn recovery_until(ends_at: i64, days_after: i64) -> i64 {
     day_start + (1 + days_after.max(0)) * DAY
 }
 
-async fn session_view(state: &AppState, s: &Session) -> AppResult<SessionView> {
+pub(crate) async fn session_view(state: &AppState, s: &Session) -> AppResult<SessionView> {
     let p = protocol()?;
     let room = store::find_room(&state.db, &s.room_id)
         .await?
@@ -207,7 +208,11 @@ async fn session_view(state: &AppState, s: &Session) -> AppResult<SessionView> {
         recovery_until: rfc3339(recovery_until(s.ends_at, p.session.recovery_days_after)),
         team: store::session_staff(&state.db, &s.id).await?,
         overnight: s.overnight,
-        status: s.status.clone(),
+        status: if s.is_cancelled() {
+            "cancelled".into()
+        } else {
+            s.status.clone()
+        },
     })
 }
 
@@ -502,6 +507,7 @@ pub async fn apply_booking(
         created_by: auth.user.id.clone(),
         created_at: now,
         closed_at: None,
+        cancelled_at: None,
     };
     store::create_session(&state.db, &session, &team)
         .await
@@ -1198,6 +1204,9 @@ pub async fn apply_event(
 ) -> AppResult<EventCreated> {
     let sc = load_for_team(state, auth, session_id, Action::Write).await?;
     let p = protocol()?;
+    if sc.session.is_cancelled() {
+        return Err(AppError::Conflict(CANCELLED.into()));
+    }
     if sc.session.status == "closed" {
         return Err(AppError::Conflict(
             "The session is closed; entries can no longer be added.".into(),
@@ -1476,6 +1485,9 @@ pub async fn apply_close(
 ) -> AppResult<Closed> {
     let sc = load_for_team(state, auth, session_id, Action::Write).await?;
     let p = protocol()?;
+    if sc.session.is_cancelled() {
+        return Err(AppError::Conflict(CANCELLED.into()));
+    }
     match sc.session.status.as_str() {
         "booked" => {
             return Err(AppError::Conflict(

@@ -18,6 +18,7 @@ mod journal_pages;
 mod limits;
 mod pages_pathway;
 mod pathway;
+mod pathway_transitions;
 mod preparation;
 mod preparation_pages;
 mod research;
