@@ -122,6 +122,18 @@ async fn intake_by_keyboard(person: &Browser, lang: &str) {
     person
         .click_through("main a.button[href^='/intake/']")
         .await;
+    // The form's own words are in the person's language, not only the page around them.
+    let first = person.text("main h1").await;
+    let expected = if lang == "nl" {
+        "Over jou"
+    } else {
+        "About you"
+    };
+    assert!(
+        first.contains(expected),
+        "{} sees the first section as {first:?}",
+        person.person
+    );
     let mut sections = 0;
     loop {
         if sections < 12 {
