@@ -70,8 +70,8 @@ checkin-scores-title = Your scores
 checkin-not-open-yet = This check-in is not open yet. You will get an email when it is.
 checkin-closed = This check-in has closed. The next one will be ready at its time.
 checkin-risk-title = Thank you for telling us
-checkin-risk-body = Your answers are saved and your care team has been let know. Someone will contact you, but it may not be right away: check-ins are not watched in real time.
-checkin-risk-now = If you feel you might act on these thoughts, or you are not safe right now, please contact:
+checkin-risk-body = Your answers are saved and your care team has been told. Someone will contact you, but it may not be right away: check-ins are not watched in real time.
+checkin-risk-now = If you are not safe right now, or you might act on thoughts of hurting yourself, please contact:
 checkin-risk-after = You do not have to wait for the care team. Reaching out now is a good step.
 
 ## Outcomes over time

@@ -71,7 +71,7 @@ checkin-not-open-yet = Deze check-in is nog niet open. Je krijgt een e-mail zodr
 checkin-closed = Deze check-in is gesloten. De volgende staat op zijn tijd voor je klaar.
 checkin-risk-title = Dank je dat je dit vertelt
 checkin-risk-body = Je antwoorden zijn bewaard en je zorgteam is op de hoogte gebracht. Iemand neemt contact met je op, maar misschien niet meteen: check-ins worden niet live gevolgd.
-checkin-risk-now = Denk je dat je iets met deze gedachten zou kunnen doen, of ben je nu niet veilig? Neem dan contact op met:
+checkin-risk-now = Ben je nu niet veilig, of denk je dat je iets zou kunnen doen met gedachten om jezelf pijn te doen? Neem dan contact op met:
 checkin-risk-after = Je hoeft niet op het zorgteam te wachten. Nu hulp zoeken is een goede stap.
 
 ## Uitkomsten door de tijd
