@@ -36,6 +36,7 @@ pub fn routes() -> (Router<AppState>, Vec<&'static str>) {
         "/sessions/{id}/live" => get(live_fragment),
         "/sessions/{id}/events" => post(event_submit),
         "/sessions/{id}/close" => post(close_submit),
+        "/sessions/{id}/cancel" => post(cancel_submit),
     }
 }
 
@@ -341,8 +342,9 @@ pub struct Live {
 }
 
 impl Live {
+    /// Closed after the day, or cancelled before it: nothing more is recorded.
     pub fn closed(&self) -> bool {
-        self.status == "closed"
+        self.status == "closed" || self.status == "cancelled"
     }
 }
 
@@ -651,6 +653,9 @@ struct ConsolePage {
     posted: Posted,
     correcting: Correcting,
     saved: Option<String>,
+    /// The day may still be called off: booked, nothing recorded yet.
+    can_cancel: bool,
+    cancel_reason: String,
 }
 
 #[derive(Template)]
@@ -676,6 +681,8 @@ struct Shown {
     /// Set for a correction that failed validation (the entry id), or from `?correct=`.
     correct: Option<String>,
     saved: Option<String>,
+    /// The reason a refused cancellation posted.
+    cancel_reason: String,
 }
 
 async fn console_for(
@@ -694,6 +701,7 @@ async fn console_for(
         mut posted,
         correct,
         saved,
+        cancel_reason,
     } = shown;
     let mut correcting = Correcting::default();
     if let Some((found, recorded)) = correct.as_deref().and_then(|c| Correcting::of(&view, c)) {
@@ -726,6 +734,18 @@ async fn console_for(
         posted,
         correcting,
         saved,
+        can_cancel: view.session.status == "booked"
+            && view.timeline.is_empty()
+            && dyad_core::policy::can(
+                &auth.actor(),
+                Action::Write,
+                &match &sc.session.participant_id {
+                    Some(pid) => Resource::owned(ResourceKind::Meetings, &sc.ctx.scope, pid),
+                    None => Resource::duo(ResourceKind::Meetings, &sc.ctx.scope),
+                },
+            )
+            .is_allowed(),
+        cancel_reason,
         live,
         ctx: Ctx::new(state, tr, Some(auth)).wide(),
     };
@@ -740,7 +760,7 @@ pub async fn console_page(
     Query(q): Query<ConsoleQuery>,
 ) -> AppResult<Response> {
     let saved = match q.saved.as_deref() {
-        Some(what @ ("booked" | "entry" | "closed")) => {
+        Some(what @ ("booked" | "entry" | "closed" | "cancelled")) => {
             Some(tr.t(&format!("console-saved-{what}")))
         }
         _ => None,
@@ -861,6 +881,7 @@ pub async fn event_submit(
                 posted: Posted { kind, pid, pairs },
                 correct,
                 saved: None,
+                cancel_reason: String::new(),
             };
             console_for(&state, tr, &auth, &id, shown, status).await
         }
@@ -904,4 +925,42 @@ pub async fn close_submit(
         }
         Err(other) => Err(other),
     }
+}
+
+/// Calling off a booked day before its first entry: refused in words once it has begun;
+/// afterwards the console shows it cancelled.
+pub async fn cancel_submit(
+    State(state): State<AppState>,
+    Lang(tr): Lang,
+    SignedIn(auth): SignedIn,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> AppResult<Response> {
+    staff_only(&auth)?;
+    let pairs = form_pairs(&body);
+    let reason = field(&pairs, "reason").to_string();
+    let (status, errors) =
+        match crate::api::pathway::apply_cancel(&state, &auth, &id, &reason).await {
+            Ok(_) => {
+                return Ok(Redirect::to(&format!("/sessions/{id}?saved=cancelled")).into_response());
+            }
+            Err(AppError::Validation(errors)) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                errors
+                    .into_iter()
+                    .map(|e| FieldError::new("cancel-reason", e.message))
+                    .collect(),
+            ),
+            Err(AppError::Conflict(detail)) => (
+                StatusCode::CONFLICT,
+                vec![FieldError::new("cancel", detail)],
+            ),
+            Err(other) => return Err(other),
+        };
+    let shown = Shown {
+        f: FormErrors(errors),
+        cancel_reason: reason,
+        ..Shown::default()
+    };
+    console_for(&state, tr, &auth, &id, shown, status).await
 }

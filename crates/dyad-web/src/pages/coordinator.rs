@@ -171,6 +171,8 @@ struct DuoPage {
     can_break_glass: bool,
     break_glass_active: bool,
     reason: String,
+    /// The steps the team may take by hand, for those the policy lets move the phase.
+    pathway: Option<super::pathway::PathwayCard>,
     f: FormErrors,
     saved: Option<String>,
 }
@@ -192,7 +194,8 @@ fn time(rfc3339: &str) -> String {
         .replace('T', " ")
 }
 
-async fn duo_page_for(
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn duo_page_for(
     state: &AppState,
     tr: Tr,
     auth: &Authenticated,
@@ -200,6 +203,7 @@ async fn duo_page_for(
     f: FormErrors,
     reason: String,
     saved: Option<String>,
+    pathway_draft: Option<super::pathway::Draft>,
 ) -> AppResult<Response> {
     // Participants follow their duo on their own home page, never on the team's view.
     if !auth.user.is_staff() {
@@ -323,6 +327,7 @@ async fn duo_page_for(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let on_team = ctx.scope.is_on_team(&auth.user.id);
+    let pathway = super::pathway::card(state, &tr, auth, &ctx, pathway_draft.as_ref()).await?;
     render_status(
         status,
         &DuoPage {
@@ -356,6 +361,7 @@ async fn duo_page_for(
             can_break_glass: !on_team && policy::can_request_break_glass(&actor),
             break_glass_active: decision == policy::Decision::AllowBreakGlass,
             reason,
+            pathway,
             f,
             saved,
             ctx: Ctx::new(state, tr, Some(auth)).wide(),
@@ -378,6 +384,7 @@ pub async fn duo_page(
     let saved = match q.saved.as_deref() {
         Some("team") => Some(tr.t("duo-team-saved")),
         Some("break-glass") => Some(tr.t("duo-break-glass-granted")),
+        Some("pathway") => Some(tr.t("pathway-saved")),
         _ => None,
     };
     duo_page_for(
@@ -388,6 +395,7 @@ pub async fn duo_page(
         FormErrors::default(),
         String::new(),
         saved,
+        None,
     )
     .await
 }
@@ -415,7 +423,7 @@ pub async fn team_submit(
         Ok(()) => Ok(Redirect::to(&format!("/duos/{id}?saved=team")).into_response()),
         Err(e) => {
             let f = FormErrors::new(page_errors(e)?);
-            duo_page_for(&state, tr, &auth, &id, f, String::new(), None).await
+            duo_page_for(&state, tr, &auth, &id, f, String::new(), None, None).await
         }
     }
 }
@@ -433,7 +441,7 @@ pub async fn break_glass_submit(
         Ok(_) => Ok(Redirect::to(&format!("/duos/{id}?saved=break-glass")).into_response()),
         Err(e) => {
             let f = FormErrors::new(page_errors(e)?);
-            duo_page_for(&state, tr, &auth, &id, f, reason, None).await
+            duo_page_for(&state, tr, &auth, &id, f, reason, None, None).await
         }
     }
 }

@@ -10,6 +10,7 @@ mod info;
 mod intake;
 mod journal;
 mod participant;
+mod pathway;
 mod personal_export;
 mod preparation;
 mod public;
@@ -80,6 +81,7 @@ fn table() -> (Router<AppState>, Vec<&'static str>) {
         aftercare::routes(),
         personal_export::routes(),
         console::routes(),
+        pathway::routes(),
         research::routes(),
     ] {
         router = router.merge(more);

@@ -574,3 +574,218 @@ async fn a_pause_calls_off_the_booking_and_a_resume_goes_back_to_preparation() {
         "{events:?}"
     );
 }
+
+// --- the pages --------------------------------------------------------------------------------
+
+async fn page(app: &TestApp, token: &str, path: &str) -> (StatusCode, String) {
+    let r = crate::helpers::api()
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, r.text().await.unwrap())
+}
+
+/// Posts a form; answers the status and the redirect target or the page.
+async fn form(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let r = crate::helpers::api()
+        .post(app.url(path))
+        .bearer_auth(token)
+        .form(fields)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_string());
+    let body = r.text().await.unwrap();
+    (status, location.unwrap_or(body))
+}
+
+/// The steps the duo page offers, as the values of its forms' `transition` fields.
+fn offered_on(page: &str) -> Vec<String> {
+    page.split("name=\"transition\" value=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_pages_offer_the_phases_steps_and_call_off_a_booked_day() {
+    let app = spawn_app().await;
+    let (pair, team, session) = booked(&app).await;
+    let console = format!("/sessions/{session}");
+    let duo_page = format!("/duos/{}", pair.duo_id);
+    let cancel_action = format!("action=\"/sessions/{session}/cancel\"");
+
+    // Booked, nothing recorded: the console offers to call the day off.
+    let (status, html) = page(&app, &team.facilitator, &console).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&cancel_action), "{html}");
+    assert!(html.contains("Cancel this session day"));
+    assert_eq!(
+        offered_on(&page(&app, &team.facilitator, &duo_page).await.1),
+        vec!["pause"]
+    );
+    // Not there for a participant.
+    assert_eq!(
+        page(&app, &pair.a_token, &console).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        form(
+            &app,
+            &pair.a_token,
+            &format!("{console}/cancel"),
+            &[("reason", REASON)]
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        form(
+            &app,
+            &pair.b_token,
+            &format!("{duo_page}/pathway"),
+            &[("transition", "pause")]
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+
+    // Without a reason: said next to the field, nothing changed.
+    let (status, html) = form(
+        &app,
+        &team.facilitator,
+        &format!("{console}/cancel"),
+        &[("reason", "")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"cancel-reason-error\""), "{html}");
+    assert!(html.contains("aria-invalid=\"true\""));
+    assert_eq!(phase(&app, &team, &pair).await, "scheduled");
+    let (status, to) = form(
+        &app,
+        &team.facilitator,
+        &format!("{console}/cancel"),
+        &[("reason", REASON)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+    assert_eq!(to, format!("{console}?saved=cancelled"));
+    let (_, html) = page(&app, &team.facilitator, &to).await;
+    assert!(html.contains("The session day is cancelled."), "{html}");
+    assert!(!html.contains(&cancel_action));
+    assert!(
+        !html.contains("/events\""),
+        "no entry forms on a cancelled day"
+    );
+    assert_eq!(phase(&app, &team, &pair).await, "preparation");
+
+    // The duo page: the step on record with its reason; pausing from the card.
+    let (_, html) = page(&app, &team.facilitator, &duo_page).await;
+    assert!(html.contains("id=\"pathway\""));
+    assert!(html.contains("session cancelled"), "{html}");
+    assert!(html.contains(REASON));
+    let (status, to) = form(
+        &app,
+        &team.facilitator,
+        &format!("{duo_page}/pathway"),
+        &[
+            ("transition", "pause"),
+            ("reason", "Waiting for the new GP letter."),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+    let (_, html) = page(&app, &team.facilitator, &to).await;
+    assert!(html.contains("The step is recorded."));
+    assert_eq!(offered_on(&html), vec!["close", "resume"]);
+    assert!(html.contains("Waiting for the new GP letter."));
+    let (status, _) = form(
+        &app,
+        &team.facilitator,
+        &format!("{duo_page}/pathway"),
+        &[("transition", "resume")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        offered_on(&page(&app, &team.facilitator, &duo_page).await.1),
+        vec!["pause"]
+    );
+
+    // Booked again and begun: the console no longer offers to call it off.
+    let (status, again) = app
+        .post_bearer(
+            &team.facilitator,
+            &format!("/api/v1/duos/{}/sessions", pair.duo_id),
+            json!({"starts_at": session_of(&app, &team, &pair, &session).await["starts_at"], "room": "Garden room", "team": [team.fac_id, team.clin_id]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    let second = again["id"].as_str().unwrap().to_string();
+    let (status, _) = app
+        .post_bearer(
+            &team.facilitator,
+            &format!("/api/v1/sessions/{second}/events"),
+            json!({"kind": "note", "text": "They arrived."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, html) = page(&app, &team.facilitator, &format!("/sessions/{second}")).await;
+    assert!(
+        !html.contains(&format!("action=\"/sessions/{second}/cancel\"")),
+        "{html}"
+    );
+    let (status, html) = form(
+        &app,
+        &team.facilitator,
+        &format!("/sessions/{second}/cancel"),
+        &[("reason", REASON)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(html.contains("has begun"), "{html}");
+
+    // In integration the card offers integration done and says what it waits for.
+    run_the_day(&app, &pair, &team, &second).await;
+    let (_, html) = page(&app, &team.facilitator, &duo_page).await;
+    assert_eq!(
+        offered_on(&html),
+        vec!["integration_done", "next_session", "pause"]
+    );
+    assert!(
+        html.contains("An integration meeting has to be held first"),
+        "{html}"
+    );
+    let (status, html) = form(
+        &app,
+        &team.facilitator,
+        &format!("{duo_page}/pathway"),
+        &[
+            ("transition", "integration_done"),
+            ("reason", "They feel settled."),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("href=\"#pathway-integration_done\""),
+        "{html}"
+    );
+    assert!(html.contains("They feel settled."), "the reason is kept");
+    assert_eq!(phase(&app, &team, &pair).await, "integration");
+}
