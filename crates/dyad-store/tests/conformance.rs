@@ -2860,3 +2860,163 @@ async fn retention_story(db: Db) {
 }
 
 conformance!(retention_story => retention_sqlite, retention_postgres);
+
+// --- a cancelled session day ----------------------------------------------------------------
+
+/// A booking called off before its day: the row stays (closed, with who, when and the
+/// sealed reason), its room and staff are free for the same hours again, it is called off
+/// once only, and a day with an entry is never called off. The team's steps by hand keep
+/// their sealed reasons, oldest first.
+async fn session_cancel_story(db: Db) {
+    use dyad_store::pathway::{self as pw, PathwayStep};
+    use dyad_store::sessions::{self as ss, NewEvent, Session};
+    let fay = accounts::create_user(&db, &staff("fay@example.org", "Fay", &["facilitator"]), T0)
+        .await
+        .unwrap();
+    let cleo = accounts::create_user(&db, &staff("cleo@example.org", "Cleo", &["clinician"]), T0)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO duos (id, code, relationship, phase, phase_since, created_at) VALUES ('duo-c', 'D-CANC-ELED', 'couple', 'scheduled', $1, $1)")
+        .bind(T0)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let room = ss::create_room(&db, "Garden room", &fay.id, T0)
+        .await
+        .unwrap();
+    let team = vec![fay.id.clone(), cleo.id.clone()];
+    let day = |id: &str| Session {
+        id: id.to_string(),
+        duo_id: "duo-c".into(),
+        participant_id: None,
+        room_id: room.id.clone(),
+        starts_at: T0 + 72 * HOUR,
+        ends_at: T0 + 80 * HOUR,
+        overnight: false,
+        escort_sealed: None,
+        support_contact_sealed: None,
+        status: "booked".into(),
+        created_by: fay.id.clone(),
+        created_at: T0,
+        closed_at: None,
+        cancelled_at: None,
+    };
+    let (from, to) = (T0 + 73 * HOUR, T0 + 74 * HOUR);
+    ss::create_session(&db, &day("s-1"), &team).await.unwrap();
+    assert_eq!(
+        ss::clashes(&db, &room.id, &team, from, to).await.unwrap(),
+        (true, team.clone())
+    );
+    assert!(matches!(
+        ss::create_session(&db, &day("s-2"), &team).await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    assert!(
+        ss::cancel_booked(&db, "s-1", &fay.id, b"sealed reason", T0 + HOUR)
+            .await
+            .unwrap()
+    );
+    let s1 = ss::session_by_id(&db, "s-1").await.unwrap().unwrap();
+    assert!(s1.is_cancelled());
+    assert_eq!(s1.status, "closed");
+    assert_eq!(
+        (s1.closed_at, s1.cancelled_at),
+        (Some(T0 + HOUR), Some(T0 + HOUR))
+    );
+    assert_eq!(
+        ss::cancellation_of(&db, "s-1").await.unwrap(),
+        Some((fay.id.clone(), Some(b"sealed reason".to_vec())))
+    );
+    assert_eq!(ss::cancellation_of(&db, "s-2").await.unwrap(), None);
+    assert_eq!(
+        ss::clashes(&db, &room.id, &team, from, to).await.unwrap(),
+        (false, vec![])
+    );
+    assert!(
+        !ss::cancel_booked(&db, "s-1", &cleo.id, b"again", T0 + 2 * HOUR)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        ss::cancellation_of(&db, "s-1").await.unwrap().unwrap().0,
+        fay.id,
+        "the first cancellation stands"
+    );
+
+    // The same hours book again; once the day has an entry it is not called off.
+    ss::create_session(&db, &day("s-2"), &team).await.unwrap();
+    ss::append_event(
+        &db,
+        &NewEvent {
+            id: "e-1",
+            session_id: "s-2",
+            kind: "note",
+            participant_id: None,
+            corrects: None,
+            author_id: &fay.id,
+            at: T0 + 2 * HOUR,
+            body_sealed: b"sealed",
+            client_key: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        !ss::cancel_booked(&db, "s-2", &fay.id, b"too late", T0 + 3 * HOUR)
+            .await
+            .unwrap()
+    );
+    let s2 = ss::session_by_id(&db, "s-2").await.unwrap().unwrap();
+    assert_eq!((s2.status.as_str(), s2.is_cancelled()), ("booked", false));
+    assert_eq!(
+        ss::clashes(&db, &room.id, &team, from, to).await.unwrap(),
+        (true, team.clone())
+    );
+
+    for (id, transition, from_phase, to_phase, reason, actor, at) in [
+        (
+            "st-2",
+            "pause",
+            "preparation",
+            "paused",
+            None,
+            &cleo.id,
+            T0 + 5 * HOUR,
+        ),
+        (
+            "st-1",
+            "session_cancelled",
+            "scheduled",
+            "preparation",
+            Some(b"sealed".to_vec()),
+            &fay.id,
+            T0 + HOUR,
+        ),
+    ] {
+        pw::record_step(
+            &db,
+            &PathwayStep {
+                id: id.into(),
+                duo_id: "duo-c".into(),
+                transition: transition.into(),
+                from_phase: from_phase.into(),
+                to_phase: to_phase.into(),
+                reason_sealed: reason,
+                actor_id: actor.clone(),
+                at,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let steps = pw::steps_of(&db, "duo-c").await.unwrap();
+    let order: Vec<&str> = steps.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(order, ["st-1", "st-2"]);
+    assert_eq!(steps[0].reason_sealed.as_deref(), Some(&b"sealed"[..]));
+    assert_eq!(steps[1].reason_sealed, None);
+    assert_eq!(steps[1].actor_id, cleo.id);
+    assert!(pw::steps_of(&db, "duo-other").await.unwrap().is_empty());
+}
+
+conformance!(session_cancel_story => session_cancel_sqlite, session_cancel_postgres);
