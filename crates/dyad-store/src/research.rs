@@ -434,6 +434,15 @@ pub async fn record_erasure(
         .ok_or(StoreError::NotFound)
 }
 
+/// The participant with this care code (`P-…`, any letter case).
+pub async fn participant_id_by_code(db: &Db, code: &str) -> StoreResult<Option<String>> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT id FROM participants WHERE code = $1")
+        .bind(code.trim().to_ascii_uppercase())
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.map(|r| r.0))
+}
+
 /// Whether the participant has a session booked or running (erasure waits for it to end).
 pub async fn has_open_session(db: &Db, duo_id: &str, participant_id: &str) -> StoreResult<bool> {
     Ok(sessions_of_participant(db, duo_id, participant_id)

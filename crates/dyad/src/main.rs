@@ -60,6 +60,23 @@ enum Command {
         #[arg(long)]
         identity: Option<PathBuf>,
     },
+    /// Erase one participant's data at their request: destroys their data key (sealed data
+    /// becomes unreadable everywhere, older backups included), replaces name and e-mail, keeps
+    /// signed consents and the audit trail. The partner's data stay. Cannot be undone.
+    Erase {
+        /// The participant's care code (P-…), as the duo page shows it.
+        #[arg(long)]
+        participant: String,
+        /// Why, and how the request reached you (10 to 2,000 characters).
+        #[arg(long)]
+        reason: String,
+        /// The legal-hold check: none (checked, no hold) or active (erasure is refused).
+        #[arg(long)]
+        legal_hold: String,
+        /// The research-obligation check: none, exported_data_kept or blocks_erasure (refused).
+        #[arg(long)]
+        research_obligations: String,
+    },
     /// Exports to files.
     #[command(subcommand)]
     Export(ExportCommand),
@@ -255,6 +272,21 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<std::proces
         Command::Restore { file, identity } => {
             let said =
                 dyad::privacy::restore(&settings, &clock, &file, identity.as_deref()).await?;
+            println!("{said}");
+        }
+        Command::Erase {
+            participant,
+            reason,
+            legal_hold,
+            research_obligations,
+        } => {
+            let request = dyad_web::api::research::ErasureRequest {
+                reason,
+                confirm_code: String::new(),
+                legal_hold,
+                research_obligations,
+            };
+            let said = dyad::privacy::erase(&settings, &clock, &participant, request).await?;
             println!("{said}");
         }
         Command::Export(ExportCommand::Research { format, study, out }) => {

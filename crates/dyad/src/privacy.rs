@@ -88,6 +88,57 @@ pub async fn export_research(
     ))
 }
 
+/// `dyad erase`: the operator erases one participant, named by their care code, after the
+/// same checks the team's erasure page asks for (recorded and audited as the operator). The
+/// code itself confirms who is erased.
+pub async fn erase(
+    settings: &Settings,
+    clock: &dyn Clock,
+    code: &str,
+    request: research::ErasureRequest,
+) -> anyhow::Result<String> {
+    let opened = crate::open(settings, clock).await?;
+    let participant = match dyad_store::research::participant_id_by_code(&opened.db, code).await? {
+        Some(id) => dyad_store::duos::participant_by_id(&opened.db, &id).await?,
+        None => None,
+    }
+    .with_context(|| format!("there is no participant with the code {code:?}"))?;
+    let ledger = erasure_ledger_path(settings);
+    let ctx = research::ErasureContext {
+        db: &opened.db,
+        sealer: &opened.sealer,
+        ledger: Some(&ledger),
+        now: clock.now_micros(),
+        actor_id: "cli",
+        actor_role: "operator",
+    };
+    // The code named on the command line is the confirmation.
+    let request = research::ErasureRequest {
+        confirm_code: code.to_string(),
+        ..request
+    };
+    match research::execute_erasure(&ctx, &participant, &request).await {
+        Ok(done) => Ok(format!(
+            "{} erased at {}; the erasure ledger {} lists them",
+            participant.code,
+            done.executed_at,
+            ledger.display()
+        )),
+        Err(dyad_web::error::AppError::Validation(errors)) => anyhow::bail!(
+            "nothing was erased:\n{}",
+            errors
+                .iter()
+                .map(|e| format!("  --{}: {}", e.field.replace('_', "-"), e.message))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+        Err(dyad_web::error::AppError::Conflict(why)) => {
+            anyhow::bail!("nothing was erased: {why}")
+        }
+        Err(e) => Err(anyhow::anyhow!("erasing: {e}")),
+    }
+}
+
 fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);

@@ -690,23 +690,35 @@ pub async fn apply_erasures(
 
 /// A refused erasure leaves its reason in the audit trail.
 async fn refuse_erasure(
-    state: &AppState,
-    auth: &Authenticated,
+    ctx: &ErasureContext<'_>,
     participant_id: &str,
     why: &str,
 ) -> AppResult<()> {
-    access::record(
-        state,
-        AuditEntry::new(&auth.user.id, &auth.audit_role(), "erase")
+    dyad_store::audit::append(
+        ctx.db,
+        &AuditEntry::new(ctx.actor_id, ctx.actor_role, "erase")
             .subject(participant_id)
             .resource("erasure")
             .outcome("deny")
             .reason(why),
+        ctx.now,
     )
-    .await
+    .await?;
+    Ok(())
 }
 
-/// Shared by the page and the API.
+/// What an erasure needs besides the request: the database and sealer, the ledger beside
+/// the master key, the time, and who executes it (a signed-in team member, or the operator).
+pub struct ErasureContext<'a> {
+    pub db: &'a Db,
+    pub sealer: &'a Sealer,
+    pub ledger: Option<&'a Path>,
+    pub now: i64,
+    pub actor_id: &'a str,
+    pub actor_role: &'a str,
+}
+
+/// Shared by the page and the API: the policy decides who may, then [`execute_erasure`].
 pub async fn apply_erasure(
     state: &AppState,
     auth: &Authenticated,
@@ -725,10 +737,28 @@ pub async fn apply_erasure(
         participant_id,
     )
     .await?;
-    if store::erasure_of(&state.db, participant_id)
-        .await?
-        .is_some()
-    {
+    let role = auth.audit_role();
+    let ctx = ErasureContext {
+        db: &state.db,
+        sealer: &state.sealer,
+        ledger: state.config.erasure_ledger.as_deref(),
+        now: state.now(),
+        actor_id: &auth.user.id,
+        actor_role: &role,
+    };
+    execute_erasure(&ctx, &participant, req).await
+}
+
+/// Checks the request and erases: the documented checks are required and acted on (a legal
+/// hold, blocking research obligations or an open session refuse it, audited), then the
+/// ledger, the tombstones and the key. Used by [`apply_erasure`] and by `dyad erase`.
+pub async fn execute_erasure(
+    ctx: &ErasureContext<'_>,
+    participant: &dyad_store::duos::Participant,
+    req: &ErasureRequest,
+) -> AppResult<ErasureView> {
+    let participant_id = participant.id.as_str();
+    if store::erasure_of(ctx.db, participant_id).await?.is_some() {
         return Err(AppError::Conflict(
             "This participant is already erased.".into(),
         ));
@@ -770,30 +800,24 @@ pub async fn apply_erasure(
         return Err(AppError::Validation(errors));
     }
     if req.legal_hold == "active" {
-        refuse_erasure(state, auth, participant_id, "legal_hold=active").await?;
+        refuse_erasure(ctx, participant_id, "legal_hold=active").await?;
         return Err(AppError::Conflict(
             "A legal hold applies to this record, so it cannot be erased now.".into(),
         ));
     }
     if req.research_obligations == "blocks_erasure" {
-        refuse_erasure(
-            state,
-            auth,
-            participant_id,
-            "research_obligations=blocks_erasure",
-        )
-        .await?;
+        refuse_erasure(ctx, participant_id, "research_obligations=blocks_erasure").await?;
         return Err(AppError::Conflict(
             "Research obligations keep this record for now (GDPR Art. 17(3)(d)); tell the participant why.".into(),
         ));
     }
-    if store::has_open_session(&state.db, &participant.duo_id, participant_id).await? {
-        refuse_erasure(state, auth, participant_id, "open_session").await?;
+    if store::has_open_session(ctx.db, &participant.duo_id, participant_id).await? {
+        refuse_erasure(ctx, participant_id, "open_session").await?;
         return Err(AppError::Conflict(
             "A session is booked or running for this participant; close or cancel it first.".into(),
         ));
     }
-    let exported_before = store::has_research_code(&state.db, participant_id).await?;
+    let exported_before = store::has_research_code(ctx.db, participant_id).await?;
     let checks = serde_json::json!({
         "legal_hold": req.legal_hold,
         "research_obligations": req.research_obligations,
@@ -802,31 +826,32 @@ pub async fn apply_erasure(
         "confirm_code_matched": true,
         "kept": ["consent_acceptances", "agreement_signatures", "audit_trail"],
     });
-    let now = state.now();
+    let now = ctx.now;
     // The ledger first: if it cannot be written, nothing has changed yet.
-    if let Some(path) = &state.config.erasure_ledger {
+    if let Some(path) = ctx.ledger {
         append_ledger(path, participant_id)
             .map_err(|e| AppError::Internal(format!("writing the erasure ledger: {e}")))?;
     }
     let erasure = store::record_erasure(
-        &state.db,
+        ctx.db,
         participant_id,
-        &auth.user.id,
+        ctx.actor_id,
         reason,
         &checks.to_string(),
         now,
     )
     .await?;
-    state.sealer.destroy(&state.db, participant_id, now).await?;
-    access::record(
-        state,
-        AuditEntry::new(&auth.user.id, &auth.audit_role(), "erase")
+    ctx.sealer.destroy(ctx.db, participant_id, now).await?;
+    dyad_store::audit::append(
+        ctx.db,
+        &AuditEntry::new(ctx.actor_id, ctx.actor_role, "erase")
             .subject(participant_id)
             .resource("erasure")
             .reason(&format!(
                 "legal_hold={} research_obligations={} exported_before={exported_before}",
                 req.legal_hold, req.research_obligations
             )),
+        now,
     )
     .await?;
     Ok(ErasureView {

@@ -909,3 +909,89 @@ async fn erasure_shreds_the_erased_persons_session_entries_and_keeps_the_partner
         "the console page marks A's entries erased"
     );
 }
+
+/// `dyad erase`: the operator erases by care code with the same checks; refusals name the
+/// option and erase nothing; the ledger lists the erased person; the partner is untouched.
+#[tokio::test]
+async fn the_erase_command_checks_like_the_page_and_erases_by_code() {
+    let app = spawn_app().await;
+    let (admin, _, _) = app.ready_admin().await;
+    let pair = app
+        .signed_up_pair("ada@example.org", "bo@example.org")
+        .await;
+    let a = dyad_store::duos::participant_by_id(&app.state.db, &pair.a_pid)
+        .await
+        .unwrap()
+        .unwrap();
+    let request =
+        |reason: &str, hold: &str, research: &str| dyad_web::api::research::ErasureRequest {
+            reason: reason.into(),
+            confirm_code: String::new(),
+            legal_hold: hold.into(),
+            research_obligations: research.into(),
+        };
+    let erase = |code: String, req: dyad_web::api::research::ErasureRequest| {
+        let app = &app;
+        async move {
+            dyad::privacy::erase(&app.settings, app.clock.as_ref(), &code, req)
+                .await
+                .map_err(|e| e.to_string())
+        }
+    };
+    let reason = "Ada asked by letter on 2 June to erase everything.";
+    let err = erase(a.code.clone(), request("short", "maybe", "none"))
+        .await
+        .unwrap_err();
+    assert!(err.contains("nothing was erased"), "{err}");
+    assert!(
+        err.contains("--reason") && err.contains("--legal-hold"),
+        "{err}"
+    );
+    let err = erase(a.code.clone(), request(reason, "active", "none"))
+        .await
+        .unwrap_err();
+    assert!(err.contains("legal hold"), "{err}");
+    let err = erase("P-NONE-NONE".into(), request(reason, "none", "none"))
+        .await
+        .unwrap_err();
+    assert!(err.contains("no participant"), "{err}");
+    assert!(
+        dyad_store::research::erasure_of(&app.state.db, &pair.a_pid)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let said = erase(a.code.to_lowercase(), request(reason, "none", "none"))
+        .await
+        .unwrap();
+    assert!(said.contains(&a.code), "{said}");
+    assert!(
+        !dyad_store::research::has_live_key(&app.state.db, &pair.a_pid)
+            .await
+            .unwrap()
+    );
+    let ledger =
+        std::fs::read_to_string(app.settings.data_dir.join("master.key.erasures")).unwrap();
+    assert!(ledger.lines().any(|l| l == pair.a_pid), "{ledger}");
+    let (status, _) = app.get_bearer(&pair.a_token, "/api/v1/me").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = app.get_bearer(&pair.b_token, "/api/v1/me/intake").await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, audit) = app.get_bearer(&admin, "/api/v1/audit?action=erase").await;
+    let records = audit.as_array().unwrap();
+    assert!(
+        records
+            .iter()
+            .any(|r| r["actor_role"] == "operator" && r["outcome"] != "deny"),
+        "{audit}"
+    );
+    assert!(
+        records.iter().any(|r| r["outcome"] == "deny"),
+        "the refusal is audited"
+    );
+    let err = erase(a.code.clone(), request(reason, "none", "none"))
+        .await
+        .unwrap_err();
+    assert!(err.contains("already erased"), "{err}");
+}
