@@ -360,15 +360,7 @@ pub async fn apply_step(
         let why = reason
             .clone()
             .unwrap_or_else(|| "The pathway was paused.".to_string());
-        for s in sessions::sessions_of(&state.db, &ctx.duo.id).await? {
-            if s.participant_id.is_none()
-                && s.status == "booked"
-                && !s.is_cancelled()
-                && cancel_row(state, auth, &ctx, &s, &why).await?
-            {
-                called_off.push(s);
-            }
-        }
+        called_off = call_off_duo_bookings(state, auth, &ctx, &why).await?;
     }
     let note = match transition {
         Transition::Pause if called_off.is_empty() => Some("mail-pathway-paused"),
@@ -547,6 +539,56 @@ async fn cancel_row(
     Ok(true)
 }
 
+/// Calls off every booked duo session of `ctx` that has not begun, for a step that leaves
+/// `scheduled` another way (a pause, a new screening decision); answers what it called off.
+/// The staff booked are told; telling the participants is the caller's.
+pub(crate) async fn call_off_duo_bookings(
+    state: &AppState,
+    auth: &Authenticated,
+    ctx: &DuoContext,
+    reason: &str,
+) -> AppResult<Vec<Session>> {
+    let mut called_off = Vec::new();
+    for s in sessions::sessions_of(&state.db, &ctx.duo.id).await? {
+        if s.participant_id.is_none()
+            && s.status == "booked"
+            && !s.is_cancelled()
+            && cancel_row(state, auth, ctx, &s, reason).await?
+        {
+            called_off.push(s);
+        }
+    }
+    Ok(called_off)
+}
+
+/// The calm note that a session day will not take place, to the people it was for.
+pub(crate) async fn tell_participants_day_off(
+    state: &AppState,
+    ctx: &DuoContext,
+    session: &Session,
+) -> AppResult<()> {
+    let at = when(&rfc3339(session.starts_at));
+    let link = format!("{}/messages", state.config.base_url);
+    for (email, name, lang) in
+        participants_to_tell(state, ctx, session.participant_id.as_deref()).await?
+    {
+        let tr = Tr::new(&lang);
+        send(
+            state,
+            Mail {
+                to: email,
+                subject: tr.ta("mail-session-cancelled-subject", &[("when", &at)]),
+                text: tr.ta(
+                    "mail-session-cancelled-body",
+                    &[("name", &name), ("when", &at), ("link", &link)],
+                ),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Shared by the page and the API: calls off a booked session day that has not begun.
 pub async fn apply_cancel(
     state: &AppState,
@@ -623,25 +665,7 @@ pub async fn apply_cancel(
         }
     }
     if !unfinished {
-        let at = when(&rfc3339(session.starts_at));
-        let link = format!("{}/messages", state.config.base_url);
-        for (email, name, lang) in
-            participants_to_tell(state, &ctx, session.participant_id.as_deref()).await?
-        {
-            let tr = Tr::new(&lang);
-            send(
-                state,
-                Mail {
-                    to: email,
-                    subject: tr.ta("mail-session-cancelled-subject", &[("when", &at)]),
-                    text: tr.ta(
-                        "mail-session-cancelled-body",
-                        &[("name", &name), ("when", &at), ("link", &link)],
-                    ),
-                },
-            )
-            .await?;
-        }
+        tell_participants_day_off(state, &ctx, &session).await?;
     }
     let session = sessions::session_by_id(&state.db, session_id)
         .await?

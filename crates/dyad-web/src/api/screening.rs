@@ -278,6 +278,20 @@ pub async fn apply_decision(
             PathwayFacts::default(),
         )
         .await?;
+        // A booked day was booked under the old decision: it is called off, and a new
+        // booking passes the gates again.
+        if phase == Phase::Scheduled {
+            for s in crate::api::pathway::call_off_duo_bookings(
+                state,
+                auth,
+                &ctx,
+                "A new screening decision was taken.",
+            )
+            .await?
+            {
+                crate::api::pathway::tell_participants_day_off(state, &ctx, &s).await?;
+            }
+        }
         ctx = duo::load(state, duo_id).await?;
     } else if phase != Phase::Screening {
         return Err(AppError::Conflict(format!(

@@ -789,3 +789,49 @@ async fn the_pages_offer_the_phases_steps_and_call_off_a_booked_day() {
     assert!(html.contains("They feel settled."), "the reason is kept");
     assert_eq!(phase(&app, &team, &pair).await, "integration");
 }
+
+#[tokio::test]
+async fn a_new_screening_decision_calls_off_the_booked_day() {
+    let app = spawn_app().await;
+    let (pair, team, session) = booked(&app).await;
+    let before = session_of(&app, &team, &pair, &session).await;
+    let (status, body) = app
+        .post_bearer(
+            &team.clinician,
+            &format!("/api/v1/duos/{}/screening/decision", pair.duo_id),
+            json!({"format": "duo_two_facilitators", "rationale": "A new medication; two facilitators from now on.", "password": "a staff member's long passphrase"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(phase(&app, &team, &pair).await, "preparation");
+    assert_eq!(
+        session_of(&app, &team, &pair, &session).await["status"],
+        "cancelled",
+        "booked under the old decision"
+    );
+    let notes: Vec<String> = std::fs::read_dir(app.outbox())
+        .unwrap()
+        .filter_map(|e| std::fs::read_to_string(e.unwrap().path()).ok())
+        .filter(|m| m.contains("To: alex@example.org") && m.contains("will not take place"))
+        .collect();
+    assert_eq!(notes.len(), 1, "one calm note about the day");
+    assert!(!notes[0].contains("medication"), "{}", notes[0]);
+    // Its room and team are free for those hours again.
+    let micros = |v: &Value| {
+        v.as_str()
+            .unwrap()
+            .parse::<jiff::Timestamp>()
+            .unwrap()
+            .as_microsecond()
+    };
+    let free = dyad_store::sessions::clashes(
+        &app.state.db,
+        before["room"]["id"].as_str().unwrap(),
+        &[team.fac_id.clone(), team.clin_id.clone()],
+        micros(&before["starts_at"]),
+        micros(&before["ends_at"]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(free, (false, vec![]));
+}
