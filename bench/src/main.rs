@@ -162,7 +162,7 @@ async fn sse(
     // Everyone connected: each listener's first message is the current seq.
     let mut latest = vec![i64::MIN; listeners];
     let connected_by = Instant::now() + Duration::from_secs(60);
-    while latest.iter().any(|s| *s == i64::MIN) {
+    while latest.contains(&i64::MIN) {
         let left = connected_by.saturating_duration_since(Instant::now());
         match tokio::time::timeout(left, rx.recv()).await {
             Ok(Some((n, seq, _))) => latest[n] = latest[n].max(seq),
