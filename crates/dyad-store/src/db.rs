@@ -64,6 +64,8 @@ impl Default for DbOptions {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// Audit appends through this pool take turns (see `audit::append`).
+    pub(crate) audit_turn: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Path of the file a `sqlite://` URL points at, without query parameters.
@@ -127,7 +129,11 @@ impl Db {
             })
             .connect_with(connect_options)
             .await?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            audit_turn: Default::default(),
+        })
     }
 
     fn migrator(&self) -> &'static Migrator {

@@ -43,6 +43,38 @@ pub async fn load(state: &AppState, duo_id: &str) -> AppResult<DuoContext> {
     let team = duos::team_of(&state.db, duo_id).await?;
     let break_glass_users =
         accounts::active_break_glass_users(&state.db, duo_id, state.now()).await?;
+    Ok(context(duo, participants, team, break_glass_users))
+}
+
+/// Contexts of many duos at once, for lists: the same as [`load`] for each, with the
+/// duos' latest invitations, in a handful of queries instead of several per duo.
+pub async fn load_many(
+    state: &AppState,
+    list: Vec<Duo>,
+) -> AppResult<Vec<(DuoContext, Option<duos::Invitation>)>> {
+    let ids: Vec<String> = list.iter().map(|d| d.id.clone()).collect();
+    let mut details = duos::details_of(&state.db, &ids, state.now()).await?;
+    Ok(list
+        .into_iter()
+        .map(|duo| {
+            let participants = details.participants.remove(&duo.id).unwrap_or_default();
+            let team = details.teams.remove(&duo.id).unwrap_or_default();
+            let break_glass_users = details.break_glass.remove(&duo.id).unwrap_or_default();
+            let invitation = details.invitations.remove(&duo.id);
+            (
+                context(duo, participants, team, break_glass_users),
+                invitation,
+            )
+        })
+        .collect())
+}
+
+fn context(
+    duo: Duo,
+    participants: Vec<Participant>,
+    team: Vec<(String, String, String)>,
+    break_glass_users: Vec<String>,
+) -> DuoContext {
     let scope = DuoScope {
         duo_id: duo.id.clone(),
         participant_ids: participants.iter().map(|p| p.id.clone()).collect(),
@@ -52,12 +84,12 @@ pub async fn load(state: &AppState, duo_id: &str) -> AppResult<DuoContext> {
             .collect(),
         break_glass_users,
     };
-    Ok(DuoContext {
+    DuoContext {
         duo,
         participants,
         team,
         scope,
-    })
+    }
 }
 
 /// The duo of a signed-in participant.

@@ -703,14 +703,14 @@ struct Generator {
 /// The phases in pathway order, and how often each occurs among seeded duos (per 100).
 const PATHWAY: [(&str, u32); 9] = [
     ("invited", 5),
-    ("intake", 16),
+    ("intake", 18),
     ("screening", 8),
-    ("preparation", 14),
+    ("preparation", 16),
     ("scheduled", 8),
     ("session", 3),
     ("integration", 12),
-    ("aftercare", 14),
-    ("closed", 12),
+    ("aftercare", 16),
+    ("closed", 14),
 ];
 const WITHDRAWN_PER_100: u32 = 5;
 const DECLINED_PER_100: u32 = 3;

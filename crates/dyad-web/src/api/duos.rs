@@ -57,13 +57,22 @@ pub fn days_in_phase(state: &AppState, since: i64) -> i64 {
 
 pub async fn duo_view(state: &AppState, ctx: &DuoContext, staff: bool) -> AppResult<DuoView> {
     let invitation = if staff {
-        duos::invitation_of_duo(&state.db, &ctx.duo.id)
-            .await?
-            .map(|i| crate::api::signup::inviter_status(&i.status).to_string())
+        duos::invitation_of_duo(&state.db, &ctx.duo.id).await?
     } else {
         None
     };
-    Ok(DuoView {
+    Ok(duo_view_with(state, ctx, staff, invitation.as_ref()))
+}
+
+/// [`duo_view`] with the duo's latest invitation already read.
+fn duo_view_with(
+    state: &AppState,
+    ctx: &DuoContext,
+    staff: bool,
+    invitation: Option<&duos::Invitation>,
+) -> DuoView {
+    let invitation = invitation.map(|i| crate::api::signup::inviter_status(&i.status).to_string());
+    DuoView {
         id: ctx.duo.id.clone(),
         phase: ctx.duo.phase.clone(),
         format: ctx.duo.format.clone(),
@@ -88,7 +97,7 @@ pub async fn duo_view(state: &AppState, ctx: &DuoContext, staff: bool) -> AppRes
         code: staff.then(|| ctx.duo.code.clone()),
         days_in_phase: staff.then(|| days_in_phase(state, ctx.duo.phase_since)),
         invitation: invitation.filter(|_| staff),
-    })
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams, Default)]
@@ -141,8 +150,7 @@ pub async fn visible_duos(
     };
     let actor = auth.actor();
     let mut out = Vec::new();
-    for d in candidates {
-        let ctx = duo::load(state, &d.id).await?;
+    for (ctx, invitation) in duo::load_many(state, candidates).await? {
         if policy::can(
             &actor,
             Action::Read,
@@ -150,7 +158,7 @@ pub async fn visible_duos(
         )
         .is_allowed()
         {
-            out.push(duo_view(state, &ctx, true).await?);
+            out.push(duo_view_with(state, &ctx, true, invitation.as_ref()));
         }
     }
     Ok(out)

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use dyad_core::policy::{self, Action, Resource, ResourceKind};
 use dyad_store::accounts;
 use dyad_store::journal::{self, Entry};
-use dyad_store::sealing::Place;
+use dyad_store::sealing::{DataKey, Place};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -96,16 +96,16 @@ fn check(text: Option<&str>, tag: Option<&str>) -> AppResult<()> {
 }
 
 async fn view(state: &AppState, e: &Entry, author: Option<String>) -> AppResult<EntryView> {
-    let text = state
+    let key = state
         .sealer
-        .open(
-            &state.db,
-            &e.participant_id,
-            place(&e.id),
-            &e.body_sealed,
-            state.now(),
-        )
+        .data_key(&state.db, &e.participant_id, state.now())
         .await?;
+    view_with(&key, e, author)
+}
+
+/// [`view`] with the writer's data key already unwrapped (one per list, not one per entry).
+fn view_with(key: &DataKey, e: &Entry, author: Option<String>) -> AppResult<EntryView> {
+    let text = key.open(&e.participant_id, place(&e.id), &e.body_sealed)?;
     Ok(EntryView {
         id: e.id.clone(),
         tag: e.tag.clone(),
@@ -185,11 +185,12 @@ pub async fn own_entries(
     .await?;
     let tag = tag.filter(|t| !t.is_empty());
     check(None, tag)?;
-    let mut out = Vec::new();
-    for e in journal::of_participant(&state.db, &pid, tag).await? {
-        out.push(view(state, &e, None).await?);
+    let entries = journal::of_participant(&state.db, &pid, tag).await?;
+    if entries.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    let key = state.sealer.data_key(&state.db, &pid, state.now()).await?;
+    entries.iter().map(|e| view_with(&key, e, None)).collect()
 }
 
 #[utoipa::path(get, path = "/api/v1/me/journal", tag = "journal", params(TagQuery),
