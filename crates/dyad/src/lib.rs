@@ -2,8 +2,8 @@
 //! integration tests run the real thing in-process.
 
 pub mod config;
-pub mod seed;
 pub mod privacy;
+pub mod seed;
 
 use std::net::SocketAddr;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! The JSON API under `/api/v1`, and its OpenAPI 3.1 document generated from the handlers.
 
-pub mod documented_errors;
 pub mod aftercare;
+pub mod documented_errors;
 pub mod documents;
 pub mod duos;
 pub mod identity;
