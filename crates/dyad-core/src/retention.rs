@@ -31,7 +31,7 @@ pub struct Rule {
     pub counted_from: String,
     /// What the job removes.
     pub removes: String,
-    /// Why this number: for a placeholder, that the practice confirms it.
+    /// Why this number: its source, or that it is a practice setting the practice confirms.
     pub basis: String,
     pub evidence: String,
 }
