@@ -439,3 +439,64 @@ pub struct Pair {
     pub a_token: String,
     pub b_token: String,
 }
+
+// ---------------------------------------------------------------- pages as a browser uses them
+
+/// The text between `start` and the next `end` in `s` (fails the test when absent).
+pub fn between(s: &str, start: &str, end: &str) -> String {
+    let i = s
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} not found in {s}"))
+        + start.len();
+    let j = s[i..].find(end).unwrap() + i;
+    s[i..j].to_string()
+}
+
+/// The value of the hidden field `name` in a page.
+pub fn hidden_value(html: &str, name: &str) -> String {
+    between(html, &format!("name=\"{name}\" value=\""), "\"")
+}
+
+/// GETs a page; answers the status and the body.
+pub async fn get(client: &reqwest::Client, app: &TestApp, path: &str) -> (StatusCode, String) {
+    let r = client.get(app.url(path)).send().await.unwrap();
+    let status = r.status();
+    (status, r.text().await.unwrap())
+}
+
+/// Answers the status and the redirect target, or the body when there is none.
+async fn status_and_target(r: reqwest::Response) -> (StatusCode, String) {
+    let status = r.status();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_string());
+    let body = r.text().await.unwrap();
+    (status, location.unwrap_or(body))
+}
+
+/// GETs a page; answers the status and the redirect target or the body.
+pub async fn get_or_location(
+    client: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+) -> (StatusCode, String) {
+    status_and_target(client.get(app.url(path)).send().await.unwrap()).await
+}
+
+/// Posts a form; answers the status and the redirect target or the page.
+pub async fn post(
+    client: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, String) {
+    status_and_target(client.post(app.url(path)).form(form).send().await.unwrap()).await
+}
+
+/// The session's synchronizer token, read from a page that carries a form.
+pub async fn csrf(client: &reqwest::Client, app: &TestApp, path: &str) -> String {
+    let (status, page) = get(client, app, path).await;
+    assert_eq!(status, StatusCode::OK, "{path}: {page}");
+    hidden_value(&page, "csrf")
+}

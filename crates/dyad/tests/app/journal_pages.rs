@@ -8,21 +8,9 @@ use reqwest::{Client, StatusCode};
 use serde_json::json;
 
 use crate::helpers::{TestApp, browser, spawn_app, totp_code};
+use crate::helpers::{between, csrf, get, hidden_value, post};
 
 const PW: &str = "a staff member's long passphrase";
-
-fn between(s: &str, start: &str, end: &str) -> String {
-    let i = s
-        .find(start)
-        .unwrap_or_else(|| panic!("{start} not found in {s}"))
-        + start.len();
-    let j = s[i..].find(end).unwrap() + i;
-    s[i..j].to_string()
-}
-
-fn hidden_value(html: &str, name: &str) -> String {
-    between(html, &format!("name=\"{name}\" value=\""), "\"")
-}
 
 /// The id of the entry card that holds `text`.
 fn entry_id(page: &str, text: &str) -> String {
@@ -33,35 +21,6 @@ fn entry_id(page: &str, text: &str) -> String {
     let end = page[start..].find('"').unwrap() + start;
     // The card's heading carries the same id with `-title`.
     page[start..end].trim_end_matches("-title").to_string()
-}
-
-async fn get(client: &Client, app: &TestApp, path: &str) -> (StatusCode, String) {
-    let r = client.get(app.url(path)).send().await.unwrap();
-    let status = r.status();
-    (status, r.text().await.unwrap())
-}
-
-/// Posts a form; answers the status and the redirect target or the page.
-async fn post(
-    client: &Client,
-    app: &TestApp,
-    path: &str,
-    form: &[(&str, &str)],
-) -> (StatusCode, String) {
-    let r = client.post(app.url(path)).form(form).send().await.unwrap();
-    let status = r.status();
-    let location = r
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_string());
-    let body = r.text().await.unwrap();
-    (status, location.unwrap_or(body))
-}
-
-async fn csrf(client: &Client, app: &TestApp, path: &str) -> String {
-    let (status, page) = get(client, app, path).await;
-    assert_eq!(status, StatusCode::OK, "{path}: {page}");
-    hidden_value(&page, "csrf")
 }
 
 async fn participant(app: &TestApp, email: &str, password: &str) -> Client {

@@ -7,56 +7,10 @@ use reqwest::{Client, StatusCode};
 use serde_json::json;
 
 use crate::helpers::{TestApp, browser, spawn_app, totp_code};
+use crate::helpers::{between, csrf, get_or_location as get, hidden_value, post};
 
 const A_PASSWORD: &str = "alex's own long passphrase";
 const B_PASSWORD: &str = "bo's very own passphrase";
-
-fn between(s: &str, start: &str, end: &str) -> String {
-    let i = s
-        .find(start)
-        .unwrap_or_else(|| panic!("{start} not found in {s}"))
-        + start.len();
-    let j = s[i..].find(end).unwrap() + i;
-    s[i..j].to_string()
-}
-
-fn hidden_value(html: &str, name: &str) -> String {
-    between(html, &format!("name=\"{name}\" value=\""), "\"")
-}
-
-async fn get(client: &Client, app: &TestApp, path: &str) -> (StatusCode, String) {
-    let r = client.get(app.url(path)).send().await.unwrap();
-    let status = r.status();
-    let location = r
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_string());
-    let body = r.text().await.unwrap();
-    (status, location.unwrap_or(body))
-}
-
-async fn post(
-    client: &Client,
-    app: &TestApp,
-    path: &str,
-    form: &[(&str, &str)],
-) -> (StatusCode, String) {
-    let r = client.post(app.url(path)).form(form).send().await.unwrap();
-    let status = r.status();
-    let location = r
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_string());
-    let body = r.text().await.unwrap();
-    (status, location.unwrap_or(body))
-}
-
-/// The session's synchronizer token, read from a page that carries a form.
-async fn csrf(client: &Client, app: &TestApp, path: &str) -> String {
-    let (status, page) = get(client, app, path).await;
-    assert_eq!(status, StatusCode::OK, "{path}: {page}");
-    hidden_value(&page, "csrf")
-}
 
 /// A signs up through the form and confirms the mailed link; returns A's browser.
 async fn sign_up(app: &TestApp, a_email: &str, b_email: &str) -> Client {

@@ -9,52 +9,10 @@ use reqwest::{Client, StatusCode};
 use serde_json::json;
 
 use crate::helpers::{Pair, TestApp, api, browser, spawn_app, totp_code};
+use crate::helpers::{between, csrf, get, hidden_value, post};
 use crate::intake::{complete_answers, fill_and_submit};
 
 const PW: &str = "a staff member's long passphrase";
-
-fn between(s: &str, start: &str, end: &str) -> String {
-    let i = s
-        .find(start)
-        .unwrap_or_else(|| panic!("{start} not found in {s}"))
-        + start.len();
-    let j = s[i..].find(end).unwrap() + i;
-    s[i..j].to_string()
-}
-
-fn hidden_value(html: &str, name: &str) -> String {
-    between(html, &format!("name=\"{name}\" value=\""), "\"")
-}
-
-async fn get(client: &Client, app: &TestApp, path: &str) -> (StatusCode, String) {
-    let r = client.get(app.url(path)).send().await.unwrap();
-    let status = r.status();
-    (status, r.text().await.unwrap())
-}
-
-/// Posts a form; answers the status and the redirect target or the page.
-async fn post(
-    client: &Client,
-    app: &TestApp,
-    path: &str,
-    form: &[(&str, &str)],
-) -> (StatusCode, String) {
-    let r = client.post(app.url(path)).form(form).send().await.unwrap();
-    let status = r.status();
-    let location = r
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_string());
-    let body = r.text().await.unwrap();
-    (status, location.unwrap_or(body))
-}
-
-/// The csrf token of a page that carries a form.
-async fn csrf(client: &Client, app: &TestApp, path: &str) -> String {
-    let (status, page) = get(client, app, path).await;
-    assert_eq!(status, StatusCode::OK, "{path}: {page}");
-    hidden_value(&page, "csrf")
-}
 
 /// A staff member with a page session (TOTP enrolled through the pages) and a bearer
 /// token. Returns (user id, bearer, browser).

@@ -6,40 +6,9 @@ use reqwest::{Client, StatusCode};
 use serde_json::json;
 
 use crate::helpers::{TestApp, browser, spawn_app, totp_code};
+use crate::helpers::{between, get, post};
 
 const PW: &str = "a staff member's long passphrase";
-
-pub fn between(s: &str, start: &str, end: &str) -> String {
-    let i = s
-        .find(start)
-        .unwrap_or_else(|| panic!("{start} not found in {s}"))
-        + start.len();
-    let j = s[i..].find(end).unwrap() + i;
-    s[i..j].to_string()
-}
-
-pub async fn get(client: &Client, app: &TestApp, path: &str) -> (StatusCode, String) {
-    let r = client.get(app.url(path)).send().await.unwrap();
-    let status = r.status();
-    (status, r.text().await.unwrap())
-}
-
-/// Posts a form; answers the status and the redirect target or the page.
-pub async fn post(
-    client: &Client,
-    app: &TestApp,
-    path: &str,
-    form: &[(&str, &str)],
-) -> (StatusCode, String) {
-    let r = client.post(app.url(path)).form(form).send().await.unwrap();
-    let status = r.status();
-    let location = r
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_string());
-    let body = r.text().await.unwrap();
-    (status, location.unwrap_or(body))
-}
 
 pub fn csrf_of(page: &str) -> String {
     between(page, "name=\"csrf\" value=\"", "\"")

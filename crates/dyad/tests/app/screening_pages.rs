@@ -8,52 +8,13 @@ use reqwest::{Client, StatusCode};
 use serde_json::json;
 
 use crate::helpers::{TestApp, browser, spawn_app, totp_code};
+use crate::helpers::{between, get_or_location as get, hidden_value, post};
 use crate::intake::{complete_answers, fill_and_submit};
 
 const STAFF_PASSWORD: &str = "a staff member's long passphrase";
 const A_PASSWORD: &str = "alex's own long passphrase";
 const B_PASSWORD: &str = "bo's very own passphrase";
 const RATIONALE: &str = "Sertraline taper with the prescriber first; both intakes read in full.";
-
-fn between(s: &str, start: &str, end: &str) -> String {
-    let i = s
-        .find(start)
-        .unwrap_or_else(|| panic!("{start} not found in {s}"))
-        + start.len();
-    let j = s[i..].find(end).unwrap() + i;
-    s[i..j].to_string()
-}
-
-fn hidden_value(html: &str, name: &str) -> String {
-    between(html, &format!("name=\"{name}\" value=\""), "\"")
-}
-
-async fn get(client: &Client, app: &TestApp, path: &str) -> (StatusCode, String) {
-    let r = client.get(app.url(path)).send().await.unwrap();
-    let status = r.status();
-    let location = r
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_string());
-    let body = r.text().await.unwrap();
-    (status, location.unwrap_or(body))
-}
-
-async fn post(
-    client: &Client,
-    app: &TestApp,
-    path: &str,
-    form: &[(&str, &str)],
-) -> (StatusCode, String) {
-    let r = client.post(app.url(path)).form(form).send().await.unwrap();
-    let status = r.status();
-    let location = r
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_string());
-    let body = r.text().await.unwrap();
-    (status, location.unwrap_or(body))
-}
 
 /// A staff member's first page session: sign in, enrol TOTP on the page, full session.
 async fn staff_browser(app: &TestApp, email: &str) -> Client {
