@@ -6,19 +6,7 @@
 //! shared with Bo and the team — and each reader sees only what was shared with them.
 
 use crate::harness::{Browser, Viewport, run};
-use crate::setup::{ALEX_PASSWORD, BO_PASSWORD, STAFF_PASSWORD, pair_with_team};
-
-async fn sign_in(browser: &Browser, email: &str, password: &str, code: Option<&str>) {
-    browser.open("/login").await;
-    browser.fill("#email", email).await;
-    browser.fill("#password", password).await;
-    if let Some(code) = code {
-        browser.fill("#totp", code).await;
-    }
-    browser
-        .click_through("form[action='/login'] button[type=submit]")
-        .await;
-}
+use crate::setup::{ALEX_PASSWORD, BO_PASSWORD, STAFF_PASSWORD, pair_with_team, sign_in};
 
 /// Writes one journal entry through the journal page.
 async fn write(person: &Browser, text: &str, tag: &str, partner: bool, team: bool) {

@@ -15,7 +15,7 @@ use fantoccini::key::Key;
 
 use crate::harness::{Browser, Dyad, Viewport, run};
 use crate::keyboard::{press, tab_to};
-use crate::setup::{ALEX_PASSWORD, Care, STAFF_PASSWORD, Staff, pair_with_team};
+use crate::setup::{ALEX_PASSWORD, Care, STAFF_PASSWORD, Staff, pair_with_team, sign_in};
 
 /// Everything up to a booked session day, over the API. Answers the session id.
 struct Booked {
@@ -137,19 +137,6 @@ async fn book_a_session_day(app: &Dyad) -> Booked {
         sam,
         kim,
     }
-}
-
-/// Signs a person in through the login page (staff with a recovery code).
-async fn sign_in(browser: &Browser, email: &str, password: &str, code: Option<&str>) {
-    browser.open("/login").await;
-    browser.fill("#email", email).await;
-    browser.fill("#password", password).await;
-    if let Some(code) = code {
-        browser.fill("#totp", code).await;
-    }
-    browser
-        .click_through("form[action='/login'] button[type=submit]")
-        .await;
 }
 
 /// Waits until the text of `css` satisfies `want` — without the page being reloaded.

@@ -5,7 +5,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::harness::{Dyad, totp_now};
+use crate::harness::{Browser, Dyad, totp_now};
 
 pub const STAFF_PASSWORD: &str = "a staff member's long passphrase";
 pub const ALEX_PASSWORD: &str = "alex's own long passphrase";
@@ -300,4 +300,17 @@ pub async fn pair_with_team(app: &Dyad) -> Care {
         alex,
         bo,
     }
+}
+
+/// Signs a person in through the login page; staff give an authenticator or recovery code.
+pub async fn sign_in(browser: &Browser, email: &str, password: &str, code: Option<&str>) {
+    browser.open("/login").await;
+    browser.fill("#email", email).await;
+    browser.fill("#password", password).await;
+    if let Some(code) = code {
+        browser.fill("#totp", code).await;
+    }
+    browser
+        .click_through("form[action='/login'] button[type=submit]")
+        .await;
 }
