@@ -152,43 +152,141 @@ fn chain_hash(prev_hash: &str, seq: i64, at: i64, fields: [&str; 8]) -> String {
     hex::encode(h.0.finalize())
 }
 
-/// Appends one record and returns its sequence number. Concurrent writers (threads or
-/// instances) race for the next `seq`; the primary key lets exactly one win and the others
-/// retry on the new tail, so the chain never forks.
+/// Records waiting to be appended, and the turn that one writer at a time holds.
+///
+/// Appending is a group commit: a caller queues its record and waits for the turn; whoever
+/// gets it writes every record queued by then in one transaction — one disk flush for the
+/// lot instead of one per record — and answers each waiting caller. With `synchronous =
+/// FULL` on SQLite a flush is most of an audited request's cost, so under load many
+/// requests share one; alone, a record is written at once as before.
+#[derive(Debug, Default)]
+pub struct GroupCommit {
+    turn: std::sync::Arc<tokio::sync::Mutex<()>>,
+    waiting: std::sync::Mutex<Vec<Waiting>>,
+}
+
+#[derive(Debug)]
+struct Waiting {
+    entry: AuditEntry,
+    at: i64,
+    reply: tokio::sync::oneshot::Sender<StoreResult<i64>>,
+}
+
+/// At most this many records in one transaction (12 parameters each).
+const BATCH: usize = 80;
+
+/// Appends one record and returns its sequence number. Returns once the record is
+/// committed. Other instances on the same database race for the next `seq`; the primary
+/// key lets exactly one win and the others retry on the new tail, so the chain never forks.
 pub async fn append(db: &Db, entry: &AuditEntry, now: i64) -> StoreResult<i64> {
-    // Appends from this process take turns: racing each other for the same `seq` only to
-    // lose and retry costs a round trip per loser, and a burst of them (a thousand
-    // consoles connecting at once) used up the retries. Other instances still race and retry.
-    let _turn = db.audit_turn.lock().await;
+    let (reply, mut answer) = tokio::sync::oneshot::channel();
+    let queue = &db.audit;
+    queue
+        .waiting
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .push(Waiting {
+            entry: entry.clone(),
+            at: now,
+            reply,
+        });
+    let turn = queue.turn.clone().lock_owned().await;
+    // A writer that held the turn before us may have taken our record with its own.
+    if let Ok(result) = answer.try_recv() {
+        return result;
+    }
+    let batch: Vec<Waiting> = {
+        let mut waiting = queue
+            .waiting
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let n = waiting.len().min(BATCH);
+        waiting.drain(..n).collect()
+    };
+    // The write runs on its own task: a caller that goes away (a closed connection drops
+    // its request) must not abandon the records of the others it took along.
+    let db = db.clone();
+    tokio::spawn(async move {
+        let _turn = turn;
+        write_batch(&db, batch).await;
+    });
+    answer
+        .await
+        .unwrap_or_else(|_| Err(StoreError::Conflict("audit record not written".into())))
+}
+
+/// Writes `batch` after the current tail in one transaction and answers each caller.
+async fn write_batch(db: &Db, batch: Vec<Waiting>) {
+    let records: Vec<(&AuditEntry, i64)> = batch.iter().map(|w| (&w.entry, w.at)).collect();
+    let result = insert_after_tail(db, &records).await;
+    match result {
+        Ok(first_seq) => {
+            for (i, w) in batch.into_iter().enumerate() {
+                let _ = w.reply.send(Ok(first_seq + i as i64));
+            }
+        }
+        Err(e) => {
+            let why = e.to_string();
+            for w in batch {
+                let _ = w.reply.send(Err(StoreError::Conflict(format!(
+                    "audit record not written: {why}"
+                ))));
+            }
+        }
+    }
+}
+
+/// Inserts `records` as the next records of the chain; returns the first one's `seq`.
+async fn insert_after_tail(db: &Db, records: &[(&AuditEntry, i64)]) -> StoreResult<i64> {
+    if records.is_empty() {
+        return Ok(0);
+    }
+    let mut sql = String::from(
+        "INSERT INTO audit_log (seq, at, actor_id, actor_role, action, subject_id, resource, \
+         outcome, reason, flags, prev_hash, hash) VALUES ",
+    );
+    for i in 0..records.len() {
+        let b = i * 12;
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for k in 1..=12 {
+            if k > 1 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", b + k));
+        }
+        sql.push(')');
+    }
     for _ in 0..64 {
         let last: Option<(i64, String)> =
             sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
                 .fetch_optional(&db.pool)
                 .await?;
-        let (prev_seq, prev_hash) = last.unwrap_or((0, GENESIS.to_string()));
-        let seq = prev_seq + 1;
-        let hash = record_hash(&prev_hash, seq, now, entry);
-        let result = sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor_id, actor_role, action, subject_id, resource, \
-             outcome, reason, flags, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(seq)
-        .bind(now)
-        .bind(&entry.actor_id)
-        .bind(&entry.actor_role)
-        .bind(&entry.action)
-        .bind(&entry.subject_id)
-        .bind(&entry.resource)
-        .bind(&entry.outcome)
-        .bind(&entry.reason)
-        .bind(&entry.flags)
-        .bind(&prev_hash)
-        .bind(&hash)
-        .execute(&db.pool)
-        .await;
-        match result {
-            Ok(_) => return Ok(seq),
+        let (prev_seq, mut prev_hash) = last.unwrap_or((0, GENESIS.to_string()));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+        for (i, (entry, at)) in records.iter().enumerate() {
+            let seq = prev_seq + 1 + i as i64;
+            let hash = record_hash(&prev_hash, seq, *at, entry);
+            query = query
+                .bind(seq)
+                .bind(*at)
+                .bind(entry.actor_id.clone())
+                .bind(entry.actor_role.clone())
+                .bind(entry.action.clone())
+                .bind(entry.subject_id.clone())
+                .bind(entry.resource.clone())
+                .bind(entry.outcome.clone())
+                .bind(entry.reason.clone())
+                .bind(entry.flags.clone())
+                .bind(prev_hash)
+                .bind(hash.clone());
+            prev_hash = hash;
+        }
+        // One statement is one transaction: all the records land, or none.
+        match query.execute(&db.pool).await {
+            Ok(_) => return Ok(prev_seq + 1),
             Err(e) => {
                 let err = StoreError::from(e);
                 if !err.is_unique_violation() {

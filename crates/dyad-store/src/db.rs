@@ -64,8 +64,8 @@ impl Default for DbOptions {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
-    /// Audit appends through this pool take turns (see `audit::append`).
-    pub(crate) audit_turn: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Audit appends through this pool are written in groups (see `audit::append`).
+    pub(crate) audit: std::sync::Arc<crate::audit::GroupCommit>,
 }
 
 /// Path of the file a `sqlite://` URL points at, without query parameters.
@@ -132,8 +132,18 @@ impl Db {
         Ok(Db {
             pool,
             backend,
-            audit_turn: Default::default(),
+            audit: Default::default(),
         })
+    }
+
+    /// The same pool with an audit queue of its own, as a second instance on the same
+    /// database would have: its appends race the other queue's instead of joining them.
+    pub fn with_own_audit_queue(&self) -> Db {
+        Db {
+            pool: self.pool.clone(),
+            backend: self.backend,
+            audit: Default::default(),
+        }
     }
 
     fn migrator(&self) -> &'static Migrator {

@@ -1623,6 +1623,48 @@ async fn audit_concurrent(db: Db) {
 
 conformance!(audit_concurrent => audit_concurrent_sqlite, audit_concurrent_postgres);
 
+/// Two instances' worth of appenders at once: each instance writes its waiting records in
+/// groups, the instances race each other for the tail, and the chain stays one chain.
+async fn audit_groups_from_two_instances(db: Db) {
+    const PER_INSTANCE: i64 = 60;
+    let other = db.with_own_audit_queue();
+    let mut set = JoinSet::new();
+    for i in 0..PER_INSTANCE * 2 {
+        let db = if i % 2 == 0 {
+            db.clone()
+        } else {
+            other.clone()
+        };
+        set.spawn(async move {
+            audit::append(&db, &entry(i), T0 + i)
+                .await
+                .expect("append from either instance")
+        });
+    }
+    let seqs: BTreeSet<i64> = set.join_all().await.into_iter().collect();
+    assert_eq!(
+        seqs,
+        (1..=PER_INSTANCE * 2).collect::<BTreeSet<_>>(),
+        "every append got its own sequence number, without gaps"
+    );
+    let report = audit::verify(&db).await.unwrap();
+    assert!(report.ok(), "{report:?}");
+    let resources: BTreeSet<String> = audit_rows(&db).await.into_iter().map(|r| r.6).collect();
+    assert_eq!(
+        resources.len() as i64,
+        PER_INSTANCE * 2,
+        "none lost or doubled"
+    );
+    // A record appended alone afterwards follows straight on.
+    let next = audit::append(&other, &entry(1000), T0 + 1000)
+        .await
+        .unwrap();
+    assert_eq!(next, PER_INSTANCE * 2 + 1);
+    assert!(audit::verify(&db).await.unwrap().ok());
+}
+
+conformance!(audit_groups_from_two_instances => audit_groups_two_instances_sqlite, audit_groups_two_instances_postgres);
+
 /// What `audit::list` should return, computed from the rows themselves.
 fn expected_list(rows: &[AuditRow], f: &AuditFilter) -> Vec<i64> {
     let mut out: Vec<i64> = rows
