@@ -304,6 +304,57 @@ pub async fn session_by_hash(db: &Db, token_hash: &str) -> StoreResult<Option<Au
     }))
 }
 
+/// A session and its account in one round trip: every signed-in request starts here.
+pub async fn session_and_user(
+    db: &Db,
+    token_hash: &str,
+) -> StoreResult<Option<(AuthSession, User)>> {
+    use sqlx::Row;
+    let user_columns = USER_COLUMNS
+        .split(',')
+        .map(|c| format!("u.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT s.token_hash, s.user_id, s.csrf_token, s.created_at, s.last_seen_at, \
+         s.idle_micros, s.expires_at, {user_columns} \
+         FROM auth_sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1"
+    )))
+    .bind(token_hash)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(r) = row else {
+        return Ok(None);
+    };
+    let session = AuthSession {
+        token_hash: r.try_get(0)?,
+        user_id: r.try_get(1)?,
+        csrf_token: r.try_get(2)?,
+        created_at: r.try_get(3)?,
+        last_seen_at: r.try_get(4)?,
+        idle_micros: r.try_get(5)?,
+        expires_at: r.try_get(6)?,
+    };
+    let user: UserRow = (
+        r.try_get(7)?,
+        r.try_get(8)?,
+        r.try_get(9)?,
+        r.try_get(10)?,
+        r.try_get(11)?,
+        r.try_get(12)?,
+        r.try_get(13)?,
+        r.try_get(14)?,
+        r.try_get(15)?,
+        r.try_get(16)?,
+        r.try_get(17)?,
+        r.try_get(18)?,
+        r.try_get(19)?,
+        r.try_get(20)?,
+        r.try_get(21)?,
+    );
+    Ok(Some((session, user_from_row(user))))
+}
+
 /// Moves the idle deadline on. Called at most once a minute per session to spare writes.
 pub async fn touch_session(db: &Db, token_hash: &str, now: i64) -> StoreResult<()> {
     sqlx::query("UPDATE auth_sessions SET last_seen_at = $1 WHERE token_hash = $2")

@@ -824,6 +824,24 @@ pub async fn pending_documents(db: &Db, user_id: &str, now: i64) -> StoreResult<
         .collect())
 }
 
+/// Whether any current care document (not the optional research consent) waits for the
+/// user's acceptance — asked on every signed-in participant request, so one query, no bodies.
+pub async fn has_pending_documents(db: &Db, user_id: &str, now: i64) -> StoreResult<bool> {
+    let pending: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM consent_documents d \
+         WHERE d.kind <> 'research' AND d.effective_at <= $1 \
+         AND NOT EXISTS (SELECT 1 FROM consent_documents n WHERE n.kind = d.kind \
+         AND n.effective_at <= $1 AND (n.effective_at > d.effective_at OR (n.effective_at = d.effective_at AND n.created_at > d.created_at))) \
+         AND NOT EXISTS (SELECT 1 FROM consent_acceptances a WHERE a.user_id = $2 AND a.document_id = d.id) \
+         AND NOT EXISTS (SELECT 1 FROM consent_renewals r WHERE r.user_id = $2 AND r.document_id = d.id)",
+    )
+    .bind(now)
+    .bind(user_id)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(pending > 0)
+}
+
 // --- withdrawal and messages --------------------------------------------------------------
 
 pub async fn record_withdrawal(

@@ -66,15 +66,10 @@ pub fn actor_of(user: &User) -> Actor {
 /// long-lived response (the console stream) to notice a sign-out, an expiry or a
 /// deactivation after it started. Reads only; it does not move the idle deadline.
 pub async fn still_signed_in(state: &AppState, token_hash: &str) -> AppResult<Option<User>> {
-    let Some(session) = accounts::session_by_hash(&state.db, token_hash).await? else {
+    let Some((session, user)) = accounts::session_and_user(&state.db, token_hash).await? else {
         return Ok(None);
     };
-    if !session.is_live(state.now()) {
-        return Ok(None);
-    }
-    Ok(accounts::user_by_id(&state.db, &session.user_id)
-        .await?
-        .filter(|u| u.active))
+    Ok((session.is_live(state.now()) && user.active).then_some(user))
 }
 
 /// Steps an account owes before it may do anything else.
@@ -136,16 +131,13 @@ async fn resolve(
 ) -> AppResult<Option<Authenticated>> {
     let now = state.now();
     let hash = secrets::token_hash(token);
-    let Some(session) = accounts::session_by_hash(&state.db, &hash).await? else {
+    let Some((session, user)) = accounts::session_and_user(&state.db, &hash).await? else {
         return Ok(None);
     };
     if !session.is_live(now) {
         accounts::delete_session(&state.db, &hash).await?;
         return Ok(None);
     }
-    let Some(user) = accounts::user_by_id(&state.db, &session.user_id).await? else {
-        return Ok(None);
-    };
     if !user.active {
         return Ok(None);
     }
@@ -158,10 +150,7 @@ async fn resolve(
         if !user.email_verified {
             required.push("verify_email".to_string());
         }
-        if !dyad_store::duos::pending_documents(&state.db, &user.id, now)
-            .await?
-            .is_empty()
-        {
+        if dyad_store::duos::has_pending_documents(&state.db, &user.id, now).await? {
             required.push("accept_documents".to_string());
         }
     }
@@ -316,10 +305,7 @@ pub async fn sign_in(
         if !user.email_verified {
             required.push("verify_email".to_string());
         }
-        if !dyad_store::duos::pending_documents(&state.db, &user.id, now)
-            .await?
-            .is_empty()
-        {
+        if dyad_store::duos::has_pending_documents(&state.db, &user.id, now).await? {
             required.push("accept_documents".to_string());
         }
     }

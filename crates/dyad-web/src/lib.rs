@@ -13,6 +13,7 @@ pub mod duo;
 pub mod error;
 pub mod i18n;
 pub mod jobs;
+pub mod live;
 pub mod mail;
 pub mod middleware;
 pub mod pages;

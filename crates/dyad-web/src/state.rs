@@ -17,6 +17,8 @@ pub struct AppState {
     pub mailer: Mailer,
     pub config: Arc<WebConfig>,
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    /// Watchers of the session days someone follows live on this instance.
+    pub live: crate::live::LiveSessions,
 }
 
 impl AppState {

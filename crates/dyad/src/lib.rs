@@ -165,6 +165,7 @@ pub fn app_state(
         mailer: mailer(settings)?,
         config: Arc::new(web_config(settings)),
         metrics: metrics_handle(),
+        live: Default::default(),
     })
 }
 

@@ -712,6 +712,7 @@ pub async fn apply_agreement(
             .reason(&format!("version={}", cur.version + 1)),
     )
     .await?;
+    state.live.poke_duo(&ctx.duo.id);
     agreement_view(state, auth, duo_id).await
 }
 
@@ -786,6 +787,7 @@ pub async fn apply_sign(
         },
     )
     .await?;
+    state.live.poke_duo(duo_id);
     access::record(
         state,
         AuditEntry::new(&auth.user.id, &auth.audit_role(), "sign")
@@ -924,6 +926,7 @@ pub async fn apply_withdraw_consent(
         }
     }
     store::add_consent_withdrawal(&state.db, &pid, &parsed.name(), state.now()).await?;
+    state.live.poke_duo(&ctx.duo.id);
     access::record(
         state,
         AuditEntry::new(&auth.user.id, "participant", "withdraw_consent")
@@ -1122,9 +1125,18 @@ pub struct TodoView {
 /// A participant's own open to-dos, never the partner's.
 pub async fn my_todos_of(state: &AppState, auth: &Authenticated) -> AppResult<Vec<TodoView>> {
     let (ctx, pid) = duo::of_participant(state, auth).await?;
-    let report = readiness_of(state, &ctx).await?;
+    my_todos_in(state, &ctx, &pid).await
+}
+
+/// [`my_todos_of`] for a duo context the caller has loaded already.
+pub async fn my_todos_in(
+    state: &AppState,
+    ctx: &duo::DuoContext,
+    pid: &str,
+) -> AppResult<Vec<TodoView>> {
+    let report = readiness_of(state, ctx).await?;
     Ok(report
-        .todos_for(&pid)
+        .todos_for(pid)
         .into_iter()
         .map(|t| TodoView {
             code: t.code.as_str().to_string(),

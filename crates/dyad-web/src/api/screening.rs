@@ -433,6 +433,15 @@ pub struct OutcomeView {
 
 pub async fn own_outcome(state: &AppState, auth: &Authenticated) -> AppResult<OutcomeView> {
     let (ctx, _) = duo::of_participant(state, auth).await?;
+    own_outcome_in(state, auth, &ctx).await
+}
+
+/// [`own_outcome`] for the caller's duo context, loaded already.
+pub async fn own_outcome_in(
+    state: &AppState,
+    auth: &Authenticated,
+    ctx: &duo::DuoContext,
+) -> AppResult<OutcomeView> {
     access::authorize(
         state,
         auth,

@@ -25,6 +25,8 @@ use dyad_store::sealing::Place;
 use dyad_store::sessions::{self as store, NewEvent, Session, SessionEvent};
 use dyad_store::{accounts, jobs};
 use futures_util::stream::Stream;
+
+use crate::live::{Marker, Subscription};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
@@ -1343,6 +1345,7 @@ pub async fn apply_event(
         store::Appended::New(seq) => seq,
         store::Appended::Existing(earlier) => return Ok(replayed(&earlier)),
     };
+    state.live.poke(&sc.session.id);
     access::record(
         state,
         AuditEntry::new(&auth.user.id, &auth.audit_role(), "session_entry")
@@ -1382,19 +1385,19 @@ pub async fn post_event(
 
 struct Poll {
     state: AppState,
-    session_id: String,
     duo_id: String,
     /// The signed-in session the stream was opened with, re-checked as it runs.
     token_hash: String,
-    seq: i64,
-    consents: i64,
+    /// What this listener has been told so far.
+    told: Marker,
+    live: Subscription,
     started: bool,
-    polls: u32,
+    next_check: tokio::time::Instant,
 }
 
-/// Every this many polls (10 s) the stream asks again whether its reader may still see
-/// the console: a sign-out, expiry, deactivation or removal from the team ends it.
-const RECHECK_EVERY: u32 = 20;
+/// How often the stream asks again whether its reader may still see the console: a
+/// sign-out, expiry, deactivation or removal from the team ends it.
+const RECHECK: Duration = Duration::from_secs(10);
 
 /// Whether the reader of `poll` may still read the console. Only the policy decides;
 /// nothing is recorded, as the stream carries sequence numbers, never content.
@@ -1407,40 +1410,40 @@ async fn still_allowed(poll: &Poll) -> AppResult<bool> {
     Ok(dyad_core::policy::can(&crate::auth::actor_of(&user), Action::Read, &resource).is_allowed())
 }
 
-/// Polls the database (so it works across instances) every 500 ms; yields an event when
-/// the log or a participant's consents changed.
+/// Follows the session's watcher on this instance (see [`crate::live`]); yields an event
+/// when the log or a participant's consents changed.
 fn changes(poll: Poll) -> impl Stream<Item = Result<Event, Infallible>> {
     futures_util::stream::unfold(poll, |mut poll| async move {
         if !poll.started {
             poll.started = true;
             let ev = Event::default()
                 .event("seq")
-                .data(json!({"seq": poll.seq, "consents": poll.consents}).to_string());
+                .data(json!({"seq": poll.told.seq, "consents": poll.told.consents}).to_string());
             return Some((Ok(ev), poll));
         }
         loop {
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            poll.polls = poll.polls.wrapping_add(1);
-            if poll.polls % RECHECK_EVERY == 0 && !matches!(still_allowed(&poll).await, Ok(true)) {
-                return None;
-            }
-            let seq = store::last_seq(&poll.state.db, &poll.session_id).await;
-            let consents = store::consent_marker(&poll.state.db, &poll.duo_id).await;
-            let (Ok(seq), Ok(consents)) = (seq, consents) else {
-                continue;
-            };
-            if seq != poll.seq || consents != poll.consents {
-                let what = if seq != poll.seq {
-                    "entries"
-                } else {
-                    "consents"
-                };
-                poll.seq = seq;
-                poll.consents = consents;
-                let ev = Event::default()
-                    .event("changed")
-                    .data(json!({"seq": seq, "consents": consents, "what": what}).to_string());
-                return Some((Ok(ev), poll));
+            tokio::select! {
+                moved = poll.live.marker.changed() => {
+                    if moved.is_err() {
+                        return None;
+                    }
+                    let now = *poll.live.marker.borrow_and_update();
+                    if now == poll.told {
+                        continue;
+                    }
+                    let what = if now.seq != poll.told.seq { "entries" } else { "consents" };
+                    poll.told = now;
+                    let ev = Event::default().event("changed").data(
+                        json!({"seq": now.seq, "consents": now.consents, "what": what}).to_string(),
+                    );
+                    return Some((Ok(ev), poll));
+                }
+                _ = tokio::time::sleep_until(poll.next_check) => {
+                    poll.next_check = tokio::time::Instant::now() + RECHECK;
+                    if !matches!(still_allowed(&poll).await, Ok(true)) {
+                        return None;
+                    }
+                }
             }
         }
     })
@@ -1454,15 +1457,21 @@ pub async fn stream(
     Path(id): Path<String>,
 ) -> AppResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     let sc = load_for_team(&state, &auth, &id, Action::Read).await?;
-    let poll = Poll {
+    let told = Marker {
         seq: store::last_seq(&state.db, &sc.session.id).await?,
         consents: store::consent_marker(&state.db, &sc.ctx.duo.id).await?,
-        session_id: sc.session.id,
+    };
+    let live = state
+        .live
+        .subscribe(&state, &sc.session.id, &sc.ctx.duo.id, told);
+    let poll = Poll {
         duo_id: sc.ctx.duo.id,
         token_hash: auth.session.token_hash.clone(),
+        told,
+        live,
         state,
         started: false,
-        polls: 0,
+        next_check: tokio::time::Instant::now() + RECHECK,
     };
     Ok(Sse::new(changes(poll)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

@@ -739,7 +739,17 @@ async fn own_invitation(
     auth: &Authenticated,
 ) -> AppResult<(duo::DuoContext, duos::Invitation)> {
     let (ctx, pid) = duo::of_participant(state, auth).await?;
-    let me = ctx.participant(&pid).ok_or(AppError::NotFound)?;
+    let inv = invitation_in(state, &ctx, &pid).await?;
+    Ok((ctx, inv))
+}
+
+/// The invitation of the duo `ctx`, when `pid` is the member who sent it.
+async fn invitation_in(
+    state: &AppState,
+    ctx: &duo::DuoContext,
+    pid: &str,
+) -> AppResult<duos::Invitation> {
+    let me = ctx.participant(pid).ok_or(AppError::NotFound)?;
     if me.member_role != "inviter" {
         return Err(AppError::NotFound);
     }
@@ -750,14 +760,24 @@ async fn own_invitation(
         expire(state, &inv).await?;
         inv.status = "expired".into();
     }
-    Ok((ctx, inv))
+    Ok(inv)
 }
 
 pub async fn invitation_status_of(
     state: &AppState,
     auth: &Authenticated,
 ) -> AppResult<InvitationStatus> {
-    let (_, inv) = own_invitation(state, auth).await?;
+    let (ctx, pid) = duo::of_participant(state, auth).await?;
+    invitation_status_in(state, &ctx, &pid).await
+}
+
+/// [`invitation_status_of`] for a duo context the caller has loaded already.
+pub async fn invitation_status_in(
+    state: &AppState,
+    ctx: &duo::DuoContext,
+    pid: &str,
+) -> AppResult<InvitationStatus> {
+    let inv = invitation_in(state, ctx, pid).await?;
     Ok(InvitationStatus {
         status: inviter_status(&inv.status).to_string(),
         partner_name: inv.partner_name,

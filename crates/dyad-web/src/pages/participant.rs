@@ -16,7 +16,6 @@ use crate::access;
 use crate::api::documents::{DocumentView, apply_accept_documents, my_documents_of};
 use crate::api::duos::apply_withdraw;
 use crate::api::messages::{self, MessageView};
-use crate::api::screening::own_outcome;
 use crate::api::signup::{InvitationStatus, apply_cancel, apply_resend, invitation_status_of};
 use crate::auth::{Authenticated, Lang, Pending, SignedIn};
 use crate::duo;
@@ -104,7 +103,7 @@ pub async fn home_with(
             done: position.is_some_and(|p| i < p),
         })
         .collect();
-    let invitation = match invitation_status_of(state, auth).await {
+    let invitation = match crate::api::signup::invitation_status_in(state, &ctx, &pid).await {
         Ok(s) => Some(s),
         Err(AppError::NotFound) => None,
         Err(e) => return Err(e),
@@ -118,7 +117,8 @@ pub async fn home_with(
             )
         })
         .unwrap_or_default();
-    let pending_documents = !my_documents_of(state, auth).await?.pending.is_empty();
+    // Worked out when the request signed in (the same moment): no need to ask again.
+    let pending_documents = auth.required.iter().any(|s| s == "accept_documents");
     let partner = ctx.partner_of(&pid).map(|p| p.name.clone());
     // While screening and right after it: only the neutral outcome, never who caused it.
     let decided = ctx.duo.format.is_some();
@@ -128,7 +128,7 @@ pub async fn home_with(
         _ => false,
     };
     let outcome = if outcome {
-        let o = own_outcome(state, auth).await?;
+        let o = crate::api::screening::own_outcome_in(state, auth, &ctx).await?;
         Some(tr.t(&format!(
             "screening-outcome-{}",
             o.outcome.replace('_', "-")
@@ -136,8 +136,7 @@ pub async fn home_with(
     } else {
         None
     };
-    let (prep_duo, todos) =
-        super::preparation::home_preparation(state, &tr, auth, &ctx.duo.id, phase).await?;
+    let (prep_duo, todos) = super::preparation::home_preparation(state, &tr, &ctx, &pid).await?;
     render(&HomePage {
         welcome: tr.ta("dashboard-welcome", &[("name", &auth.user.name)]),
         now: tr.t(&format!("phase-now-{stage}")),

@@ -1284,10 +1284,11 @@ pub async fn washout_submit(
 pub async fn home_preparation(
     state: &AppState,
     tr: &Tr,
-    auth: &Authenticated,
-    duo_id: &str,
-    phase: dyad_core::pathway::Phase,
+    ctx: &crate::duo::DuoContext,
+    pid: &str,
 ) -> AppResult<(Option<String>, Vec<String>)> {
+    let duo_id = ctx.duo.id.as_str();
+    let phase = ctx.phase();
     use dyad_core::pathway::Phase;
     let from_preparation = matches!(
         phase,
@@ -1301,7 +1302,7 @@ pub async fn home_preparation(
         return Ok((None, Vec::new()));
     }
     let todos = if phase == Phase::Preparation {
-        crate::api::preparation::my_todos_of(state, auth)
+        crate::api::preparation::my_todos_in(state, ctx, pid)
             .await?
             .into_iter()
             .map(|t| todo_text(tr, &t.code, &t.message))

@@ -786,6 +786,65 @@ async fn the_stream_tells_another_console_within_a_second() {
     drop(stream);
 }
 
+/// Many consoles on one session day share one watcher on the instance; every one of them
+/// hears each entry, and the watcher stops once the last console has gone.
+#[tokio::test]
+async fn consoles_on_one_session_share_one_watcher() {
+    let app = spawn_app().await;
+    let (_pair, team, session) = booked(&app).await;
+    async fn read_until(stream: &mut reqwest::Response, seen: &mut String, needle: &str) {
+        while !seen.contains(needle) {
+            let chunk = stream.chunk().await.unwrap().expect("stream open");
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+    let mut streams = Vec::new();
+    for token in [&team.clinician, &team.facilitator, &team.clinician] {
+        let mut stream = api()
+            .get(app.url(&format!("/api/v1/sessions/{session}/stream")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stream.status(), StatusCode::OK);
+        let mut seen = String::new();
+        tokio::time::timeout(
+            Duration::from_secs(2),
+            read_until(&mut stream, &mut seen, "event: seq"),
+        )
+        .await
+        .expect("the current seq on connect");
+        streams.push((stream, seen));
+    }
+    assert_eq!(app.state.live.watched(), 1, "one watcher for the session");
+    for n in 1..=2 {
+        let (status, _) = post(
+            &app,
+            &team.facilitator,
+            &session,
+            json!({"kind": "note", "text": format!("note {n}")}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        for (stream, seen) in &mut streams {
+            tokio::time::timeout(
+                Duration::from_secs(2),
+                read_until(stream, seen, &format!("\"seq\":{n},")),
+            )
+            .await
+            .expect("every console hears the entry");
+        }
+    }
+    drop(streams);
+    let gone = tokio::time::timeout(Duration::from_secs(5), async {
+        while app.state.live.watched() > 0 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert!(gone.is_ok(), "the watcher outlived its consoles");
+}
+
 #[tokio::test]
 async fn an_entry_after_a_crash_between_start_and_phase_finishes_the_step() {
     let app = spawn_app().await;
