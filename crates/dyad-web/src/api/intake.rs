@@ -155,23 +155,26 @@ pub async fn own_intake(
 pub async fn my_intake_view(state: &AppState, auth: &Authenticated) -> AppResult<MyIntake> {
     let form = form()?;
     let (_, _, stored, answers) = own_intake(state, auth).await?;
+    Ok(view_of(form, stored.as_ref(), answers))
+}
+
+/// What the participant sees of an intake: `stored` as it is now, `answers` unsealed.
+fn view_of(form: &Form, stored: Option<&Intake>, answers: Value) -> MyIntake {
     let (answered, total) = form.progress(&answers);
-    Ok(MyIntake {
+    MyIntake {
         status: stored
-            .as_ref()
             .map(|i| i.status.clone())
             .unwrap_or_else(|| "draft".into()),
         form_version: stored
-            .as_ref()
             .map(|i| i.form_version.clone())
             .unwrap_or_else(|| form.version.clone()),
         missing: form.missing_for_submit(&answers),
-        revision: stored.as_ref().map(|i| i.revision).unwrap_or(0),
-        version: stored.as_ref().map(|i| i.version).unwrap_or(1),
+        revision: stored.map(|i| i.revision).unwrap_or(0),
+        version: stored.map(|i| i.version).unwrap_or(1),
         answered_sections: answered,
         total_sections: total,
         answers,
-    })
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/me/intake", tag = "intake",
@@ -249,7 +252,7 @@ pub async fn apply_save(
         .seal(&state.db, &pid, working_place(&pid), &plain, now)
         .await?;
     let expected = revision.unwrap_or_else(|| stored.as_ref().map(|i| i.revision).unwrap_or(0));
-    intake::save_draft(&state.db, &pid, &form.version, &sealed, expected, now)
+    let revision = intake::save_draft(&state.db, &pid, &form.version, &sealed, expected, now)
         .await
         .map_err(|e| match e {
             dyad_store::StoreError::Conflict(_) => AppError::Conflict(
@@ -266,7 +269,18 @@ pub async fn apply_save(
             .reason("draft"),
     )
     .await?;
-    my_intake_view(state, auth).await
+    // The draft as just saved, without reading and unsealing it again.
+    let saved = Intake {
+        participant_id: pid,
+        form_version: form.version.clone(),
+        status: "draft".into(),
+        answers_sealed: sealed,
+        revision,
+        version: stored.as_ref().map(|i| i.version).unwrap_or(1),
+        updated_at: now,
+        submitted_at: None,
+    };
+    Ok(view_of(form, Some(&saved), merged))
 }
 
 #[utoipa::path(put, path = "/api/v1/me/intake", tag = "intake", request_body = SaveIntake,
