@@ -146,7 +146,10 @@ pub async fn visible_duos(
             }
         }
         list.sort_by_key(|d| std::cmp::Reverse(d.created_at));
-        list
+        list.into_iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .collect()
     };
     let actor = auth.actor();
     let mut out = Vec::new();

@@ -36,6 +36,36 @@ pub struct ListQuery {
     phase: Option<String>,
     q: Option<String>,
     assigned_to: Option<String>,
+    /// 1-based; anything unreadable is the first page.
+    page: Option<String>,
+}
+
+/// Duos per page of the list: a screenful on a desktop, quick to load.
+const PAGE_SIZE: i64 = 50;
+
+/// A link to another page of the list, with the same filters.
+fn page_href(q: &ListQuery, page: i64) -> String {
+    let mut pairs: Vec<(&str, String)> = Vec::new();
+    if let Some(p) = q.phase.as_deref().filter(|p| !p.is_empty()) {
+        pairs.push(("phase", p.to_string()));
+    }
+    if let Some(t) = q.q.as_deref().filter(|t| !t.trim().is_empty()) {
+        pairs.push(("q", t.to_string()));
+    }
+    if q.assigned_to.as_deref() == Some("me") {
+        pairs.push(("assigned_to", "me".into()));
+    }
+    pairs.push(("page", page.to_string()));
+    format!(
+        "/duos?{}",
+        serde_urlencoded::to_string(&pairs).unwrap_or_default()
+    )
+}
+
+pub struct Pager {
+    pub label: String,
+    pub prev: Option<String>,
+    pub next: Option<String>,
 }
 
 pub struct Row {
@@ -56,6 +86,7 @@ struct DuosPage {
     q_phase: String,
     q_text: String,
     mine: bool,
+    pager: Pager,
     f: FormErrors,
 }
 
@@ -85,16 +116,30 @@ pub async fn duos_page(
     SignedIn(auth): SignedIn,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
+    let page = q
+        .page
+        .as_deref()
+        .and_then(|p| p.trim().parse::<i64>().ok())
+        .filter(|p| (1..=1_000_000).contains(p))
+        .unwrap_or(1);
+    // One more than a page tells whether a next page exists.
     let query = DuoQuery {
         phase: q.phase.clone().filter(|p| !p.is_empty()),
         q: q.q.clone(),
         assigned_to: q.assigned_to.clone().filter(|a| a == "me"),
-        limit: Some(200),
-        offset: None,
+        limit: Some(PAGE_SIZE + 1),
+        offset: Some((page - 1) * PAGE_SIZE),
     };
-    let (rows, errors) = match visible_duos(&state, &auth, &query).await {
+    let (mut rows, errors): (Vec<Row>, _) = match visible_duos(&state, &auth, &query).await {
         Ok(list) => (list.into_iter().map(|d| row(&tr, d)).collect(), Vec::new()),
         Err(e) => (Vec::new(), page_errors(e)?),
+    };
+    let more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let pager = Pager {
+        label: tr.ta("duos-page", &[("page", &page.to_string())]),
+        prev: (page > 1).then(|| page_href(&q, page - 1)),
+        next: more.then(|| page_href(&q, page + 1)),
     };
     let phases = Phase::ALL
         .iter()
@@ -114,6 +159,7 @@ pub async fn duos_page(
             q_phase: q.phase.unwrap_or_default(),
             q_text: q.q.unwrap_or_default(),
             mine: q.assigned_to.as_deref() == Some("me"),
+            pager,
             f: FormErrors::new(errors),
         },
     )

@@ -315,3 +315,50 @@ async fn the_command_refuses_real_data_and_seeds_a_fresh_folder() {
     assert!(err.contains("1 accounts that were not seeded"), "{err}");
     assert!(err.contains("--i-know-this-is-not-production"), "{err}");
 }
+
+/// The coordinator's list comes in pages of 50, newest first, with links that keep the
+/// filters; the pages do not overlap and together hold every duo.
+#[tokio::test]
+async fn the_duo_list_pages_through_every_duo() {
+    let app = spawn_app().await;
+    let report = seeded(&app, 70).await;
+    let coordinator = staff_token(&app, &report, &report.targets.coordinator.email).await;
+    let codes = |html: &str| -> Vec<String> {
+        html.split("<td class=\"mono\"><a href=\"/duos/")
+            .skip(1)
+            .map(|s| crate::helpers::between(s, "\">", "</a>"))
+            .collect()
+    };
+    let first = page(&app, &coordinator, "/duos").await;
+    let first_codes = codes(&first);
+    assert_eq!(first_codes.len(), 50, "a full first page");
+    assert!(
+        first.contains("href=\"/duos?page=2\" rel=\"next\""),
+        "{first}"
+    );
+    assert!(!first.contains("rel=\"prev\""));
+    let second = page(&app, &coordinator, "/duos?page=2").await;
+    let second_codes = codes(&second);
+    assert_eq!(second_codes.len(), 20, "the rest on the second page");
+    assert!(second.contains("href=\"/duos?page=1\" rel=\"prev\""));
+    assert!(!second.contains("rel=\"next\""));
+    let mut all: Vec<String> = first_codes.into_iter().chain(second_codes).collect();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 70, "no duo on two pages, none left out");
+    // Filters travel with the links; a page past the end is empty, not an error.
+    let filtered = page(&app, &coordinator, "/duos?phase=intake&q=+&page=2").await;
+    assert!(
+        filtered.contains("href=\"/duos?phase=intake&#38;page=1\" rel=\"prev\""),
+        "{filtered}"
+    );
+    let beyond = page(&app, &coordinator, "/duos?page=99").await;
+    assert!(codes(&beyond).is_empty());
+    assert!(beyond.contains("rel=\"prev\""));
+    let nonsense = page(&app, &coordinator, "/duos?page=x").await;
+    assert_eq!(
+        codes(&nonsense).len(),
+        50,
+        "an unreadable page number is the first page"
+    );
+}
