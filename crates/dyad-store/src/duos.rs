@@ -240,6 +240,19 @@ pub async fn participants_of(db: &Db, duo_id: &str) -> StoreResult<Vec<Participa
     Ok(rows.into_iter().map(participant_from).collect())
 }
 
+/// Both members of the duo `participant_id` belongs to, in one query (empty when there is
+/// no such participant): what a participant's own request starts from.
+pub async fn participants_beside(db: &Db, participant_id: &str) -> StoreResult<Vec<Participant>> {
+    let rows: Vec<ParticipantRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{PARTICIPANT_SELECT} WHERE p.duo_id = (SELECT duo_id FROM participants WHERE id = $1) \
+         ORDER BY p.created_at"
+    )))
+    .bind(participant_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(participant_from).collect())
+}
+
 pub async fn participant_by_id(db: &Db, id: &str) -> StoreResult<Option<Participant>> {
     let row: Option<ParticipantRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{PARTICIPANT_SELECT} WHERE p.id = $1"

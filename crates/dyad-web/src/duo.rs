@@ -98,10 +98,19 @@ pub async fn of_participant(
     auth: &Authenticated,
 ) -> AppResult<(DuoContext, String)> {
     let pid = auth.user.participant_id.clone().ok_or(AppError::NotFound)?;
-    let participant = duos::participant_by_id(&state.db, &pid)
+    let participants = duos::participants_beside(&state.db, &pid).await?;
+    let duo_id = participants
+        .iter()
+        .find(|p| p.id == pid)
+        .map(|p| p.duo_id.clone())
+        .ok_or(AppError::NotFound)?;
+    let duo = duos::duo_by_id(&state.db, &duo_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok((load(state, &participant.duo_id).await?, pid))
+    let team = duos::team_of(&state.db, &duo_id).await?;
+    let break_glass_users =
+        accounts::active_break_glass_users(&state.db, &duo_id, state.now()).await?;
+    Ok((context(duo, participants, team, break_glass_users), pid))
 }
 
 /// Asks the state machine whether `transition` may happen now; applies and logs it when
