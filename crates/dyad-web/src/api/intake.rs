@@ -208,12 +208,35 @@ fn may_edit(ctx: &DuoContext, stored: Option<&Intake>) -> AppResult<()> {
 }
 
 /// Shared by the page and the API: merges answers into the draft and saves it sealed.
+/// Without a `revision` the answers go over whatever is there: when another save lands
+/// between reading the draft and writing it, the merge is done again on the newer draft
+/// (a few times) instead of refusing.
 pub async fn apply_save(
     state: &AppState,
     auth: &Authenticated,
     patch: &Value,
     revision: Option<i64>,
 ) -> AppResult<MyIntake> {
+    for _ in 0..5 {
+        if let Some(saved) = save_once(state, auth, patch, revision).await? {
+            return Ok(saved);
+        }
+        if revision.is_some() {
+            break;
+        }
+    }
+    Err(AppError::Conflict(
+        "Your intake was changed on another device. Reload to see the newest answers.".into(),
+    ))
+}
+
+/// One read–merge–write; `None` when another save landed after the read.
+async fn save_once(
+    state: &AppState,
+    auth: &Authenticated,
+    patch: &Value,
+    revision: Option<i64>,
+) -> AppResult<Option<MyIntake>> {
     let form = form()?;
     let Value::Object(patch) = patch else {
         return Err(AppError::Validation(vec![FieldError::new(
@@ -252,15 +275,12 @@ pub async fn apply_save(
         .seal(&state.db, &pid, working_place(&pid), &plain, now)
         .await?;
     let expected = revision.unwrap_or_else(|| stored.as_ref().map(|i| i.revision).unwrap_or(0));
-    let revision = intake::save_draft(&state.db, &pid, &form.version, &sealed, expected, now)
-        .await
-        .map_err(|e| match e {
-            dyad_store::StoreError::Conflict(_) => AppError::Conflict(
-                "Your intake was changed on another device. Reload to see the newest answers."
-                    .into(),
-            ),
-            other => other.into(),
-        })?;
+    let revision =
+        match intake::save_draft(&state.db, &pid, &form.version, &sealed, expected, now).await {
+            Ok(revision) => revision,
+            Err(dyad_store::StoreError::Conflict(_)) => return Ok(None),
+            Err(other) => return Err(other.into()),
+        };
     access::record(
         state,
         AuditEntry::new(&auth.user.id, "participant", "write")
@@ -280,7 +300,7 @@ pub async fn apply_save(
         updated_at: now,
         submitted_at: None,
     };
-    Ok(view_of(form, Some(&saved), merged))
+    Ok(Some(view_of(form, Some(&saved), merged)))
 }
 
 #[utoipa::path(put, path = "/api/v1/me/intake", tag = "intake", request_body = SaveIntake,

@@ -435,3 +435,45 @@ async fn a_participant_sees_who_read_their_record_and_the_partner_does_not() {
         .unwrap();
     assert!(html.contains("Mira (clinician)"), "{html}");
 }
+
+/// Saves without a revision go over whatever is there: two devices saving different
+/// answers at the same moment both land, neither is refused.
+#[tokio::test]
+async fn saves_without_a_revision_at_the_same_moment_both_land() {
+    let app = spawn_app().await;
+    let pair = app
+        .signed_up_pair("alex@example.com", "bo@example.com")
+        .await;
+    let mut saves = tokio::task::JoinSet::new();
+    for i in 0..8 {
+        let url = app.url("/api/v1/me/intake");
+        let token = pair.a_token.clone();
+        let answers = if i % 2 == 0 {
+            json!({"goals": format!("goal {i}")})
+        } else {
+            json!({"sex": "female"})
+        };
+        saves.spawn(async move {
+            crate::helpers::api()
+                .put(url)
+                .bearer_auth(token)
+                .json(&json!({"answers": answers}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        });
+    }
+    for status in saves.join_all().await {
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (_, kept) = app.get_bearer(&pair.a_token, "/api/v1/me/intake").await;
+    assert_eq!(kept["answers"]["sex"], "female", "{kept}");
+    assert!(
+        kept["answers"]["goals"]
+            .as_str()
+            .unwrap()
+            .starts_with("goal ")
+    );
+    assert_eq!(kept["revision"], 8, "every save counted: {kept}");
+}
