@@ -690,8 +690,14 @@ fn csv_text(rows: Vec<Vec<String>>) -> Result<String, csv::Error> {
     for row in rows {
         w.write_record(&row)?;
     }
+    csv_string(w)
+}
+
+/// The text a CSV writer wrote (every cell is text, so it is UTF-8; taken over, not copied).
+fn csv_string(w: csv::Writer<Vec<u8>>) -> Result<String, csv::Error> {
     let bytes = w.into_inner().map_err(|e| e.into_error())?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    Ok(String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 /// `data_dictionary.csv`.
@@ -740,56 +746,98 @@ pub fn redcap_dictionary_csv(fields: &[FieldDef]) -> Result<String, csv::Error> 
 /// `records.csv`: one row per participant per event, columns in dictionary order with
 /// `redcap_event_name` after `record_id`.
 pub fn redcap_records_csv(fields: &[FieldDef], subjects: &[Subject]) -> Result<String, csv::Error> {
-    let mut columns = vec!["record_id".to_string(), "redcap_event_name".to_string()];
-    columns.extend(
-        fields
-            .iter()
-            .filter(|f| f.name != "record_id")
-            .flat_map(FieldDef::columns),
-    );
-    let mut rows = vec![columns.clone()];
-    for s in subjects {
-        for e in &s.events {
-            let mut values = e.values.clone();
-            values.insert("record_id".into(), s.code.clone());
-            values.insert("redcap_event_name".into(), e.name.clone());
-            values.insert("dyad_code".into(), s.dyad_code.clone());
-            values.insert("member_role".into(), s.member_role.clone());
-            values.insert("duo_relationship".into(), s.relationship.clone());
-            values.insert(
-                date_field(e.form).into(),
-                shifted_date(e.at, s.offset_days).to_string(),
-            );
-            rows.push(
-                columns
-                    .iter()
-                    .map(|c| values.get(c).cloned().unwrap_or_default())
-                    .collect(),
-            );
-        }
+    let mut records = RecordsCsv::new(fields)?;
+    records.write(subjects)?;
+    records.finish()
+}
+
+/// `records.csv` written a batch of subjects at a time, so an export need not hold everyone's
+/// events at once: the same text as [`redcap_records_csv`] over all the batches in order.
+pub struct RecordsCsv {
+    columns: Vec<String>,
+    writer: csv::Writer<Vec<u8>>,
+}
+
+impl RecordsCsv {
+    /// Starts the file with its header row.
+    pub fn new(fields: &[FieldDef]) -> Result<Self, csv::Error> {
+        let mut columns = vec!["record_id".to_string(), "redcap_event_name".to_string()];
+        columns.extend(
+            fields
+                .iter()
+                .filter(|f| f.name != "record_id")
+                .flat_map(FieldDef::columns),
+        );
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer.write_record(&columns)?;
+        Ok(Self { columns, writer })
     }
-    csv_text(rows)
+
+    /// One row per event of each subject, in order.
+    pub fn write(&mut self, subjects: &[Subject]) -> Result<(), csv::Error> {
+        for s in subjects {
+            for e in &s.events {
+                let date_column = date_field(e.form);
+                let date = shifted_date(e.at, s.offset_days).to_string();
+                // Who and when are the subject's and the event's; everything else is the
+                // event's own values.
+                let cell = |column: &String| -> &str {
+                    match column.as_str() {
+                        "record_id" => &s.code,
+                        "redcap_event_name" => &e.name,
+                        "dyad_code" => &s.dyad_code,
+                        "member_role" => &s.member_role,
+                        "duo_relationship" => &s.relationship,
+                        c if c == date_column => &date,
+                        c => e.values.get(c).map_or("", String::as_str),
+                    }
+                };
+                self.writer.write_record(self.columns.iter().map(cell))?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> Result<String, csv::Error> {
+        csv_string(self.writer)
+    }
 }
 
 /// `instrument_event_mapping.csv` (REDCap's upload format): which forms each event carries.
 pub fn redcap_event_mapping_csv(subjects: &[Subject]) -> Result<String, csv::Error> {
-    let mut events: BTreeMap<String, &'static str> = BTreeMap::new();
-    for s in subjects {
-        for e in &s.events {
-            events.insert(e.name.clone(), e.form);
+    let mut events = EventForms::default();
+    events.add(subjects);
+    events.csv()
+}
+
+/// The events met in batches of subjects and the form each carries, for
+/// `instrument_event_mapping.csv`.
+#[derive(Debug, Default)]
+pub struct EventForms(BTreeMap<String, &'static str>);
+
+impl EventForms {
+    pub fn add(&mut self, subjects: &[Subject]) {
+        for s in subjects {
+            for e in &s.events {
+                self.0.insert(e.name.clone(), e.form);
+            }
         }
     }
-    let mut rows = vec![vec![
-        "arm_num".to_string(),
-        "unique_event_name".to_string(),
-        "form".to_string(),
-    ]];
-    for (name, form) in events {
-        for f in [FORM_PARTICIPANT, form] {
-            rows.push(vec!["1".into(), name.clone(), f.into()]);
+
+    /// The same text as [`redcap_event_mapping_csv`] over every subject added.
+    pub fn csv(&self) -> Result<String, csv::Error> {
+        let mut rows = vec![vec![
+            "arm_num".to_string(),
+            "unique_event_name".to_string(),
+            "form".to_string(),
+        ]];
+        for (name, form) in &self.0 {
+            for f in [FORM_PARTICIPANT, form] {
+                rows.push(vec!["1".into(), name.clone(), f.into()]);
+            }
         }
+        csv_text(rows)
     }
-    csv_text(rows)
 }
 
 // --- FHIR R4 --------------------------------------------------------------------------------
@@ -834,8 +882,84 @@ fn relationship_code(relationship: &str) -> (&'static str, &'static str) {
 /// the partner), a `Consent` and a `QuestionnaireResponse` per scored instrument per event.
 pub fn fhir_bundle(meta: &ExportMeta, subjects: &[Subject]) -> Value {
     let mut entries = Vec::new();
+    fhir_entries(meta, subjects, |entry| entries.push(entry));
+    bundle_shell(meta, entries)
+}
+
+/// The bundle of [`fhir_bundle`] as `serde_json::to_vec_pretty` writes it (the same bytes),
+/// with its number of entries, written one entry at a time: an export of thousands of people
+/// never holds the whole bundle as a JSON tree.
+pub fn fhir_bundle_json(
+    meta: &ExportMeta,
+    subjects: &[Subject],
+) -> Result<(Vec<u8>, usize), serde_json::Error> {
+    // The bundle without entries, split where they go: `"entry": []` at the top level.
+    let shell = serde_json::to_vec_pretty(&bundle_shell(meta, Vec::new()))?;
+    const EMPTY: &[u8] = b"\n  \"entry\": []";
+    let Some(at) = shell.windows(EMPTY.len()).position(|w| w == EMPTY) else {
+        let bundle = fhir_bundle(meta, subjects);
+        let count = bundle["entry"].as_array().map_or(0, Vec::len);
+        return Ok((serde_json::to_vec_pretty(&bundle)?, count));
+    };
+    let open = at + EMPTY.len() - 1;
+    let mut out = shell[..open].to_vec();
+    let mut count = 0;
+    let mut failed = None;
+    fhir_entries(meta, subjects, |entry| {
+        if failed.is_some() {
+            return;
+        }
+        let text = match serde_json::to_vec_pretty(&entry) {
+            Ok(text) => text,
+            Err(e) => {
+                failed = Some(e);
+                return;
+            }
+        };
+        // An element of the top-level array sits two levels deep: four spaces before each
+        // of its lines (strings in JSON hold no raw line breaks).
+        out.extend_from_slice(if count == 0 { b"\n" } else { b",\n" });
+        for (i, line) in text.split(|b| *b == b'\n').enumerate() {
+            if i > 0 {
+                out.push(b'\n');
+            }
+            out.extend_from_slice(b"    ");
+            out.extend_from_slice(line);
+        }
+        count += 1;
+    });
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if count > 0 {
+        out.extend_from_slice(b"\n  ");
+    }
+    out.extend_from_slice(&shell[open..]);
+    Ok((out, count))
+}
+
+/// The bundle around its entries.
+fn bundle_shell(meta: &ExportMeta, entries: Vec<Value>) -> Value {
+    let mut bundle = json!({
+        "resourceType": "Bundle",
+        "type": "collection",
+        "total": entries.len(),
+        "entry": entries,
+    });
+    if let Some(p) = &meta.protocol_id {
+        bundle["identifier"] = json!({"system": "urn:dyad:study", "value": p});
+    }
+    // `total` is only allowed on search and history bundles (bdl-1).
+    if let Some(map) = bundle.as_object_mut() {
+        map.remove("total");
+    }
+    bundle
+}
+
+/// Each entry of the bundle (`{fullUrl, resource}`), in bundle order.
+fn fhir_entries(meta: &ExportMeta, subjects: &[Subject], mut each: impl FnMut(Value)) {
     let mut push = |full_url: String, resource: Value| {
-        entries.push(json!({"fullUrl": full_url, "resource": resource}));
+        each(json!({"fullUrl": full_url, "resource": resource}));
     };
     let mut duos: BTreeMap<&str, Vec<&Subject>> = BTreeMap::new();
     for s in subjects {
@@ -937,20 +1061,6 @@ pub fn fhir_bundle(meta: &ExportMeta, subjects: &[Subject]) -> Value {
             }
         }
     }
-    let mut bundle = json!({
-        "resourceType": "Bundle",
-        "type": "collection",
-        "total": entries.len(),
-        "entry": entries,
-    });
-    if let Some(p) = &meta.protocol_id {
-        bundle["identifier"] = json!({"system": "urn:dyad:study", "value": p});
-    }
-    // `total` is only allowed on search and history bundles (bdl-1).
-    if let Some(map) = bundle.as_object_mut() {
-        map.remove("total");
-    }
-    bundle
 }
 
 /// Checks a bundle against the parts of the FHIR R4 resource definitions dyad relies on:
@@ -1274,6 +1384,28 @@ mod tests {
         assert_eq!(&rows[2][col("checkin_phq9_total")], "1");
         assert!(!csv.contains("free text") && !csv.contains("secret") && !csv.contains("1980"));
         assert!(!csv.contains("2026-03-10") && !csv.contains("2026-04-02"));
+
+        // Written a batch of subjects at a time, the file is the same.
+        let others = [
+            subject("R-EEEE-EEEE", "Y-CCCC-DDDD", "invitee", -40),
+            subject("R-FFFF-FFFF", "Y-GGGG-HHHH", "inviter", -100),
+        ];
+        let all = [s.clone(), others[0].clone(), others[1].clone()];
+        let mut batched = RecordsCsv::new(&fields).unwrap();
+        batched.write(std::slice::from_ref(&s)).unwrap();
+        batched.write(&[]).unwrap();
+        batched.write(&others).unwrap();
+        assert_eq!(
+            batched.finish().unwrap(),
+            redcap_records_csv(&fields, &all).unwrap()
+        );
+        let mut events = EventForms::default();
+        events.add(&all[..1]);
+        events.add(&all[1..]);
+        assert_eq!(
+            events.csv().unwrap(),
+            redcap_event_mapping_csv(&all).unwrap()
+        );
     }
 
     #[test]
@@ -1353,6 +1485,21 @@ mod tests {
             "phq9 and gad7 at intake and phq9 at the check-in, for each"
         );
         assert_eq!(b, fhir_bundle(&meta, &subjects), "stable across exports");
+        // Written an entry at a time, the bundle is the same text as written whole.
+        for (meta, subjects) in [
+            (meta.clone(), subjects.clone()),
+            (ExportMeta::default(), subjects.clone()),
+            (meta.clone(), Vec::new()),
+            (ExportMeta::default(), Vec::new()),
+        ] {
+            let whole = fhir_bundle(&meta, &subjects);
+            let (text, count) = fhir_bundle_json(&meta, &subjects).unwrap();
+            assert_eq!(
+                String::from_utf8(text).unwrap(),
+                String::from_utf8(serde_json::to_vec_pretty(&whole).unwrap()).unwrap()
+            );
+            assert_eq!(count, whole["entry"].as_array().unwrap().len());
+        }
         // The check notices what the definitions require.
         let mut broken = b.clone();
         broken["entry"][0]["resource"]

@@ -5,7 +5,9 @@
 //! at once never both win: an answer is taken once while the check-in is open, an alert is
 //! acknowledged once and resolved once, and escalated once.
 
-use crate::db::Db;
+use std::collections::HashMap;
+
+use crate::db::{Db, IN_LIST, placeholders};
 use crate::error::StoreResult;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,6 +111,32 @@ pub async fn checkins_of(db: &Db, participant_id: &str) -> StoreResult<Vec<Check
     .fetch_all(&db.pool)
     .await?;
     Ok(rows.into_iter().map(checkin_from).collect())
+}
+
+/// The answered check-ins (with their sealed answers) of many participants at once (in `IN`
+/// lists of [`IN_LIST`] ids), each participant's in the order they open; one without any is
+/// left out.
+pub async fn answered_checkins_of(
+    db: &Db,
+    participant_ids: &[String],
+) -> StoreResult<HashMap<String, Vec<CheckIn>>> {
+    let mut out: HashMap<String, Vec<CheckIn>> = HashMap::new();
+    for ids in participant_ids.chunks(IN_LIST) {
+        let sql = format!(
+            "SELECT {CHECKIN_COLUMNS} FROM checkins WHERE participant_id IN ({}) \
+             AND answered_at IS NOT NULL AND answers IS NOT NULL ORDER BY participant_id, due_at, point",
+            placeholders(1, ids.len())
+        );
+        let mut query = sqlx::query_as::<_, CheckInRow>(sqlx::AssertSqlSafe(sql));
+        for id in ids {
+            query = query.bind(id);
+        }
+        for row in query.fetch_all(&db.pool).await? {
+            let c = checkin_from(row);
+            out.entry(c.participant_id.clone()).or_default().push(c);
+        }
+    }
+    Ok(out)
 }
 
 /// Stores the answers when the check-in is open at `now` and not answered yet; false

@@ -207,6 +207,18 @@ fn with_query(url: &str, param: &str) -> String {
     }
 }
 
+/// How many ids one `IN (…)` list of a batched read holds: far below both backends'
+/// parameter limits, and few enough that each statement stays cheap to bind.
+pub const IN_LIST: usize = 500;
+
+/// `$first, $first+1, …` for `n` parameters, for an `IN (…)` list.
+pub(crate) fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

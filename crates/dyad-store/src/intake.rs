@@ -2,7 +2,9 @@
 //! and every submitted version kept when a staff-requested amendment reopens it.
 
 use crate::accounts::new_id;
-use crate::db::Db;
+use std::collections::HashMap;
+
+use crate::db::{Db, IN_LIST, placeholders};
 use crate::error::{StoreError, StoreResult};
 
 #[derive(Debug, Clone)]
@@ -188,6 +190,39 @@ pub async fn versions_of(db: &Db, participant_id: &str) -> StoreResult<Vec<Intak
             requested_by: r.6,
         })
         .collect())
+}
+
+/// [`versions_of`] for many participants at once (in `IN` lists of [`IN_LIST`] ids): each
+/// participant's versions in version order; one without any is left out.
+pub async fn versions_of_many(
+    db: &Db,
+    participant_ids: &[String],
+) -> StoreResult<HashMap<String, Vec<IntakeVersion>>> {
+    type Row = (String, String, i64, String, Vec<u8>, i64, String, String);
+    let mut out: HashMap<String, Vec<IntakeVersion>> = HashMap::new();
+    for ids in participant_ids.chunks(IN_LIST) {
+        let sql = format!(
+            "SELECT participant_id, id, version, form_version, answers, submitted_at, amendment_reason, requested_by \
+             FROM intake_versions WHERE participant_id IN ({}) ORDER BY participant_id, version",
+            placeholders(1, ids.len())
+        );
+        let mut query = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql));
+        for id in ids {
+            query = query.bind(id);
+        }
+        for r in query.fetch_all(&db.pool).await? {
+            out.entry(r.0).or_default().push(IntakeVersion {
+                id: r.1,
+                version: r.2,
+                form_version: r.3,
+                answers_sealed: r.4,
+                submitted_at: r.5,
+                amendment_reason: r.6,
+                requested_by: r.7,
+            });
+        }
+    }
+    Ok(out)
 }
 
 pub fn new_version_id() -> String {

@@ -1,10 +1,10 @@
 //! Research and privacy rights: studies, the pseudonym key (research codes and duo date
 //! offsets), the facts an export reads, and erasure.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::accounts::new_id;
-use crate::db::Db;
+use crate::db::{Db, IN_LIST, placeholders};
 use crate::duos::pseudonym;
 use crate::error::{StoreError, StoreResult};
 
@@ -192,6 +192,139 @@ pub async fn duo_code(
     }
 }
 
+/// Runs `sql` (`{ids}` marking where the `IN` list goes) once per [`IN_LIST`] ids, and gives
+/// every row to `each`.
+async fn for_each_in<R>(
+    db: &Db,
+    sql: &str,
+    ids: &[String],
+    mut each: impl FnMut(R),
+) -> StoreResult<()>
+where
+    R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    for chunk in ids.chunks(IN_LIST) {
+        let sql = sql.replace("{ids}", &placeholders(1, chunk.len()));
+        let mut query = sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(id);
+        }
+        for row in query.fetch_all(&db.pool).await? {
+            each(row);
+        }
+    }
+    Ok(())
+}
+
+/// [`subject_code`] for many participants at once: each one's research code, those without
+/// one given a new one (written in one statement per [`IN_LIST`] ids).
+pub async fn subject_codes(
+    db: &Db,
+    participant_ids: &[String],
+    now: i64,
+) -> StoreResult<HashMap<String, String>> {
+    let mut codes = HashMap::new();
+    for chunk in participant_ids.chunks(IN_LIST) {
+        loop {
+            for_each_in(
+                db,
+                "SELECT participant_id, code FROM research_subjects WHERE participant_id IN ({ids})",
+                chunk,
+                |(id, code): (String, String)| {
+                    codes.insert(id, code);
+                },
+            )
+            .await?;
+            let mut missing: Vec<&String> =
+                chunk.iter().filter(|id| !codes.contains_key(*id)).collect();
+            missing.sort();
+            missing.dedup();
+            if missing.is_empty() {
+                break;
+            }
+            let values = (0..missing.len())
+                .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut insert = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO research_subjects (participant_id, code, created_at) VALUES {values} \
+                 ON CONFLICT DO NOTHING"
+            )));
+            for id in missing {
+                insert = insert.bind(id).bind(pseudonym('R')).bind(now);
+            }
+            // Rows left out: another export won the race, or (rarely) a code was taken; the
+            // next round reads them again.
+            insert.execute(&db.pool).await?;
+        }
+    }
+    Ok(codes)
+}
+
+/// [`duo_code`] for many duos at once: each one's code and offset, those without one given
+/// a new one. `pick` sees the offsets already taken, including those picked before it in
+/// this call.
+pub async fn duo_codes(
+    db: &Db,
+    duo_ids: &[String],
+    now: i64,
+    pick: impl Fn(&BTreeSet<i64>) -> i64,
+) -> StoreResult<HashMap<String, (String, i64)>> {
+    let mut found = HashMap::new();
+    let mut taken = BTreeSet::new();
+    let mut read_taken = false;
+    for chunk in duo_ids.chunks(IN_LIST) {
+        loop {
+            for_each_in(
+                db,
+                "SELECT duo_id, code, offset_days FROM research_duos WHERE duo_id IN ({ids})",
+                chunk,
+                |(id, code, offset): (String, String, i64)| {
+                    found.insert(id, (code, offset));
+                },
+            )
+            .await?;
+            let mut missing: Vec<&String> =
+                chunk.iter().filter(|id| !found.contains_key(*id)).collect();
+            missing.sort();
+            missing.dedup();
+            if missing.is_empty() {
+                break;
+            }
+            if !read_taken {
+                let rows: Vec<(i64,)> = sqlx::query_as("SELECT offset_days FROM research_duos")
+                    .fetch_all(&db.pool)
+                    .await?;
+                taken.extend(rows.into_iter().map(|r| r.0));
+                read_taken = true;
+            }
+            let values = (0..missing.len())
+                .map(|i| {
+                    format!(
+                        "(${}, ${}, ${}, ${})",
+                        4 * i + 1,
+                        4 * i + 2,
+                        4 * i + 3,
+                        4 * i + 4
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut insert = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO research_duos (duo_id, code, offset_days, created_at) VALUES {values} \
+                 ON CONFLICT DO NOTHING"
+            )));
+            for id in missing {
+                let offset = pick(&taken);
+                taken.insert(offset);
+                insert = insert.bind(id).bind(pseudonym('Y')).bind(offset).bind(now);
+            }
+            insert.execute(&db.pool).await?;
+        }
+    }
+    Ok(found)
+}
+
 /// One participant as an export starts from: ids only, never names.
 #[derive(Debug, Clone)]
 pub struct Candidate {
@@ -239,6 +372,45 @@ pub async fn research_acceptances(
     .bind(user_id)
     .fetch_all(&db.pool)
     .await?)
+}
+
+/// [`research_acceptances`] of many users at once, by user id (users without any left out).
+pub async fn research_acceptances_of(
+    db: &Db,
+    user_ids: &[String],
+) -> StoreResult<HashMap<String, Vec<(String, String, i64)>>> {
+    let mut out: HashMap<String, Vec<(String, String, i64)>> = HashMap::new();
+    for_each_in(
+        db,
+        "SELECT a.user_id, d.id, d.version, a.accepted_at FROM \
+         (SELECT user_id, document_id, accepted_at FROM consent_acceptances \
+          UNION ALL SELECT user_id, document_id, accepted_at FROM consent_renewals) a \
+         JOIN consent_documents d ON d.id = a.document_id WHERE a.user_id IN ({ids}) AND d.kind = 'research' \
+         ORDER BY a.user_id, a.accepted_at",
+        user_ids,
+        |(user, id, version, at): (String, String, String, i64)| {
+            out.entry(user).or_default().push((id, version, at));
+        },
+    )
+    .await?;
+    Ok(out)
+}
+
+/// [`research_withdrawals`] of many participants at once (those without any left out).
+pub async fn research_withdrawals_of(
+    db: &Db,
+    participant_ids: &[String],
+) -> StoreResult<HashMap<String, Vec<i64>>> {
+    let mut out: HashMap<String, Vec<i64>> = HashMap::new();
+    for_each_in(
+        db,
+        "SELECT participant_id, at FROM consent_withdrawals \
+         WHERE participant_id IN ({ids}) AND item = 'research' ORDER BY participant_id, at",
+        participant_ids,
+        |(id, at): (String, i64)| out.entry(id).or_default().push(at),
+    )
+    .await?;
+    Ok(out)
 }
 
 /// Records that the user accepts `document_id` now: the first acceptance of the document, or,
@@ -306,6 +478,44 @@ pub async fn sessions_of_participant(
     Ok(rows
         .into_iter()
         .map(|(at, one, status)| (at, one.is_some(), status == "closed"))
+        .collect())
+}
+
+/// [`sessions_of_participant`] for many participants at once, by participant id: `pairs`
+/// holds `(duo id, participant id)`; everyone is in the answer (with no sessions, an empty
+/// list).
+pub async fn sessions_of_participants(
+    db: &Db,
+    pairs: &[(String, String)],
+) -> StoreResult<HashMap<String, Vec<(i64, bool, bool)>>> {
+    let mut duo_ids: Vec<String> = pairs.iter().map(|p| p.0.clone()).collect();
+    duo_ids.sort();
+    duo_ids.dedup();
+    let mut by_duo: HashMap<String, Vec<(i64, Option<String>, String)>> = HashMap::new();
+    for_each_in(
+        db,
+        "SELECT duo_id, starts_at, participant_id, status FROM sessions \
+         WHERE duo_id IN ({ids}) AND cancelled_at IS NULL ORDER BY duo_id, starts_at",
+        &duo_ids,
+        |(duo, at, one, status): (String, i64, Option<String>, String)| {
+            by_duo.entry(duo).or_default().push((at, one, status));
+        },
+    )
+    .await?;
+    Ok(pairs
+        .iter()
+        .map(|(duo, participant)| {
+            let sessions = by_duo
+                .get(duo)
+                .map(|rows| {
+                    rows.iter()
+                        .filter(|(_, one, _)| one.as_ref().is_none_or(|p| p == participant))
+                        .map(|(at, one, status)| (*at, one.is_some(), status == "closed"))
+                        .collect()
+                })
+                .unwrap_or_default();
+            (participant.clone(), sessions)
+        })
         .collect())
 }
 

@@ -6,6 +6,7 @@
 //! participant's data key makes everything sealed under it unreadable — in the live
 //! database and in every backup — which is how erasure works.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -14,7 +15,7 @@ use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use crate::db::Db;
+use crate::db::{Db, IN_LIST, placeholders};
 use crate::error::{StoreError, StoreResult};
 
 const FORMAT_V1: u8 = 1;
@@ -233,7 +234,42 @@ impl Sealer {
                 return Box::pin(self.data_key(db, owner, now)).await;
             }
         };
-        let raw = Zeroizing::new(decrypt(&self.master.cipher(), &wrap_aad(owner), &wrapped)?);
+        self.unwrap_key(owner, &wrapped)
+    }
+
+    /// The data keys of many owners at once, each unwrapped once (for readers that open many
+    /// values of many people, such as the research export): `Some` for a live key, `None`
+    /// for a destroyed one. Owners without a key are left out (and none is created for them:
+    /// [`Sealer::data_key`] does that on first use).
+    pub async fn data_keys(
+        &self,
+        db: &Db,
+        owners: &[String],
+    ) -> StoreResult<HashMap<String, Option<DataKey>>> {
+        let mut out = HashMap::new();
+        for chunk in owners.chunks(IN_LIST) {
+            let sql = format!(
+                "SELECT owner_id, wrapped_key FROM data_keys WHERE owner_id IN ({})",
+                placeholders(1, chunk.len())
+            );
+            let mut query =
+                sqlx::query_as::<_, (String, Option<Vec<u8>>)>(sqlx::AssertSqlSafe(sql));
+            for owner in chunk {
+                query = query.bind(owner);
+            }
+            for (owner, wrapped) in query.fetch_all(&db.pool).await? {
+                let key = match wrapped {
+                    Some(wrapped) => Some(self.unwrap_key(&owner, &wrapped)?),
+                    None => None,
+                };
+                out.insert(owner, key);
+            }
+        }
+        Ok(out)
+    }
+
+    fn unwrap_key(&self, owner: &str, wrapped: &[u8]) -> StoreResult<DataKey> {
+        let raw = Zeroizing::new(decrypt(&self.master.cipher(), &wrap_aad(owner), wrapped)?);
         if raw.len() != 32 {
             return Err(StoreError::Unseal);
         }

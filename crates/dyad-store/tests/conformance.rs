@@ -2528,6 +2528,151 @@ async fn research_story(db: Db) {
         "the picker runs only when a duo has no offset yet"
     );
 
+    // The batched reads an export makes give what the one-at-a-time ones give.
+    let everyone: Vec<String> = ["p-a", "p-b", "p-c", "p-d", "p-nobody"]
+        .map(String::from)
+        .to_vec();
+    let codes = rs::subject_codes(&db, &everyone[..4], T0).await.unwrap();
+    assert_eq!((&codes["p-a"], &codes["p-b"]), (&code_a, &code_b));
+    assert_eq!(codes.len(), 4);
+    assert_eq!(
+        rs::subject_code(&db, "p-c", T0).await.unwrap(),
+        codes["p-c"],
+        "a new code is stored"
+    );
+    assert_ne!(codes["p-c"], codes["p-d"]);
+    let seen = std::sync::Mutex::new(Vec::new());
+    let pick = |taken: &BTreeSet<i64>| {
+        seen.lock().unwrap().push(taken.clone());
+        (1..).map(|n| -n * 7).find(|o| !taken.contains(o)).unwrap()
+    };
+    let duo_ids = ["duo-1", "duo-3", "duo-2", "duo-3"].map(String::from);
+    let duo_codes = rs::duo_codes(&db, &duo_ids, T0, pick).await.unwrap();
+    assert_eq!(duo_codes.len(), 3);
+    assert_eq!(duo_codes["duo-1"], (y1.clone(), off1));
+    assert_eq!(duo_codes["duo-2"], (y2.clone(), off2));
+    assert_eq!(duo_codes["duo-3"].1, -21, "after the offsets taken");
+    assert_eq!(
+        rs::duo_code(&db, "duo-3", T0, |_| 0).await.unwrap(),
+        duo_codes["duo-3"]
+    );
+    assert_eq!(seen.into_inner().unwrap(), [BTreeSet::from([-7, -14])]);
+    let users = [ua.clone(), ub.clone(), uc.clone()];
+    let acceptances = rs::research_acceptances_of(&db, &users).await.unwrap();
+    for user in &users {
+        assert_eq!(
+            acceptances.get(user).cloned().unwrap_or_default(),
+            rs::research_acceptances(&db, user).await.unwrap(),
+            "{user}"
+        );
+    }
+    let withdrawals = rs::research_withdrawals_of(&db, &everyone).await.unwrap();
+    assert_eq!(withdrawals.len(), 1);
+    assert_eq!(withdrawals["p-a"], [T0 + 8]);
+    let pairs: Vec<(String, String)> = [("duo-1", "p-a"), ("duo-1", "p-b"), ("duo-2", "p-c")]
+        .map(|(d, p)| (d.to_string(), p.to_string()))
+        .to_vec();
+    let sessions = rs::sessions_of_participants(&db, &pairs).await.unwrap();
+    for (duo, p) in &pairs {
+        assert_eq!(
+            sessions[p],
+            rs::sessions_of_participant(&db, duo, p).await.unwrap(),
+            "{p}"
+        );
+    }
+    assert!(sessions["p-c"].is_empty());
+    for (id, p, version) in [("v-1", "p-a", 1), ("v-2", "p-a", 2), ("v-3", "p-c", 1)] {
+        sqlx::query("INSERT INTO intake_versions (id, participant_id, version, form_version, answers, submitted_at, amendment_reason, requested_by) VALUES ($1, $2, $3, '1', $4, $5, '', '')")
+            .bind(id)
+            .bind(p)
+            .bind(version)
+            .bind(id.as_bytes().to_vec())
+            .bind(T0 + version)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+    }
+    let versions = dyad_store::intake::versions_of_many(&db, &everyone)
+        .await
+        .unwrap();
+    let ids_of = |vs: &[dyad_store::intake::IntakeVersion]| {
+        vs.iter()
+            .map(|v| (v.id.clone(), v.version, v.answers_sealed.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(versions.len(), 2);
+    for p in ["p-a", "p-c"] {
+        assert_eq!(
+            ids_of(&versions[p]),
+            ids_of(&dyad_store::intake::versions_of(&db, p).await.unwrap())
+        );
+    }
+    for (id, p, point, due) in [
+        ("c-2", "p-b", "day_2", T0 + 2 * HOUR),
+        ("c-1", "p-b", "day_1", T0 + HOUR),
+        ("c-3", "p-b", "day_3", T0 + 3 * HOUR),
+        ("c-4", "p-a", "day_1", T0 + HOUR),
+    ] {
+        let c = dyad_store::aftercare::CheckIn {
+            id: id.into(),
+            participant_id: p.into(),
+            duo_id: "duo-1".into(),
+            session_id: "s-1".into(),
+            point: point.into(),
+            instruments: vec!["phq9".into()],
+            due_at: due,
+            closes_at: due + HOUR,
+            answered_at: None,
+            answers_sealed: None,
+            created_at: T0,
+        };
+        dyad_store::aftercare::insert_checkin(&db, &c)
+            .await
+            .unwrap();
+        if id != "c-2" {
+            assert!(
+                dyad_store::aftercare::answer_checkin(&db, id, id.as_bytes(), due + 1)
+                    .await
+                    .unwrap()
+            );
+        }
+    }
+    let answered = dyad_store::aftercare::answered_checkins_of(&db, &everyone)
+        .await
+        .unwrap();
+    let of = |p: &str| {
+        answered[p]
+            .iter()
+            .map(|c| (c.id.as_str(), c.answers_sealed.clone().unwrap()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        of("p-b"),
+        [("c-1", b"c-1".to_vec()), ("c-3", b"c-3".to_vec())]
+    );
+    assert_eq!(of("p-a"), [("c-4", b"c-4".to_vec())]);
+    assert_eq!(answered.len(), 2);
+    // Data keys, each unwrapped once: live ones open what they sealed, destroyed ones are
+    // None, owners without a key are left out (and get none).
+    let sealed_c = sealer
+        .seal(&db, "p-c", ANSWERS, b"c's answers", T0)
+        .await
+        .unwrap();
+    sealer.seal(&db, "p-d", ANSWERS, b"d", T0).await.unwrap();
+    sealer.destroy(&db, "p-d", T0).await.unwrap();
+    let keys = sealer.data_keys(&db, &everyone[2..]).await.unwrap();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(
+        keys["p-c"]
+            .as_ref()
+            .unwrap()
+            .open("p-c", ANSWERS, &sealed_c)
+            .unwrap(),
+        b"c's answers"
+    );
+    assert!(keys["p-d"].is_none());
+    assert!(!rs::has_live_key(&db, "p-nobody").await.unwrap());
+
     // Erasure of p-a: identifiers gone, sessions and codes gone, the key destroyed by the
     // sealer; the partner untouched; a second erasure is a conflict.
     sealer

@@ -96,7 +96,8 @@ enum Command {
 #[derive(Subcommand)]
 enum DevCommand {
     /// Fill the database with a realistic synthetic data set (staff, duos in every phase,
-    /// sealed intakes, screenings, agreements, session days, journals, an audit trail).
+    /// sealed intakes, screenings, agreements, session days, journals, aftercare check-ins,
+    /// an audit trail).
     /// Refuses a database that holds anything but seeded data.
     Seed {
         /// How many duos to create.

@@ -5,7 +5,8 @@
 //! intakes (drafts and submitted versions), screening runs computed by the real rules engine,
 //! signed decisions, agreements with signatures, meetings, booked, running and closed
 //! session days with their console entries, journal entries, messages, private withdrawals,
-//! and a hash-chained audit trail — through the same sealing (per-owner data keys, the same
+//! aftercare check-ins after each closed session (answered, missed, open and still to come,
+//! with the alerts a request for contact opens), and a hash-chained audit trail — through the same sealing (per-owner data keys, the same
 //! associated data) and the same row formats, many rows per statement.
 //!
 //! Every seeded account has an email address under [`SEED_DOMAIN`]; a database holding
@@ -15,6 +16,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use dyad_core::aftercare::CheckInKnowledge;
 use dyad_core::forms::Form;
 use dyad_core::pathway::{AgreementSections, DecisionFormat, TouchConsent, TouchKind};
 use dyad_core::protocol::Protocol;
@@ -221,6 +223,8 @@ pub async fn seed(
     let form = dyad_web::api::intake::form().map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let knowledge = dyad_core::screening::embedded().context("screening knowledge")?;
     let protocol = dyad_web::api::session::protocol().map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let checkin_knowledge =
+        dyad_web::api::aftercare::knowledge().map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let documents: Vec<String> = dyad_store::duos::current_documents(db, now)
         .await?
         .into_iter()
@@ -251,6 +255,7 @@ pub async fn seed(
         sealer: sealer.clone(),
         form,
         knowledge,
+        checkin_knowledge,
         protocol,
         documents,
         password_hash,
@@ -371,7 +376,7 @@ async fn write(db: &Db, report: &mut SeedReport, batch: Batch) -> anyhow::Result
 type Spec = (&'static str, &'static [&'static str]);
 
 /// Every table the seed writes, in foreign-key order, with its columns.
-const TABLES: [Spec; 24] = [
+const TABLES: [Spec; 26] = [
     (
         "duos",
         &[
@@ -617,6 +622,39 @@ const TABLES: [Spec; 24] = [
             "updated_at",
         ],
     ),
+    (
+        "checkins",
+        &[
+            "id",
+            "participant_id",
+            "duo_id",
+            "session_id",
+            "point",
+            "instruments",
+            "due_at",
+            "closes_at",
+            "answered_at",
+            "answers",
+            "created_at",
+        ],
+    ),
+    (
+        "alerts",
+        &[
+            "id",
+            "duo_id",
+            "participant_id",
+            "checkin_id",
+            "signals",
+            "status",
+            "opened_at",
+            "acknowledged_at",
+            "acknowledged_by",
+            "resolved_at",
+            "resolved_by",
+            "escalated_at",
+        ],
+    ),
 ];
 
 const AUDIT_COLUMNS: &[&str] = &[
@@ -688,6 +726,7 @@ struct Generator {
     sealer: Sealer,
     form: &'static Form,
     knowledge: &'static Knowledge,
+    checkin_knowledge: &'static CheckInKnowledge,
     protocol: &'static Protocol,
     documents: Vec<String>,
     password_hash: String,
@@ -1712,6 +1751,9 @@ impl Generator {
                     );
                 }
             }
+            if status == "closed" {
+                self.checkins(&duo_id, &sid, ends, &people, &clinician, batch)?;
+            }
             if status == "running" && self.report.targets.running_sessions.len() < MORE_TARGETS {
                 let email = self.staff_email("facilitator", &facilitator.0);
                 self.report
@@ -1938,6 +1980,217 @@ impl Generator {
         out
     }
 
+    /// The aftercare check-ins of a session that closed at `closed_at`, for each person, on
+    /// the protocol's schedule (as closing a session creates them): answered ones (checked,
+    /// scored and sealed by the same code as a real answer), missed ones, the one open now
+    /// and those still to come. An answer that asks the team to get in touch opens an alert,
+    /// which the clinician has acknowledged or resolved.
+    fn checkins(
+        &mut self,
+        duo_id: &str,
+        session_id: &str,
+        closed_at: i64,
+        people: &[Person],
+        clinician: &(String, String),
+        batch: &mut Batch,
+    ) -> anyhow::Result<()> {
+        let schedule = self.protocol.aftercare.schedule(closed_at);
+        for p in people {
+            // How faithfully this person answers.
+            let keen = self.rng.gen_range(0.4..0.95);
+            for (k, planned) in schedule.iter().enumerate() {
+                let cid = new_id();
+                let open_until = planned.closes_at.min(self.now);
+                // One still open has fewer answers so far.
+                let chance = if self.now < planned.closes_at {
+                    keen / 2.0
+                } else {
+                    keen
+                };
+                let mut answered_at = None;
+                let mut sealed = None;
+                if open_until > planned.due_at && self.rng.gen_bool(chance) {
+                    let at = planned.due_at + self.rng.gen_range(0..open_until - planned.due_at);
+                    let body = self.checkin_answers(&planned.instruments, k);
+                    let prepared =
+                        dyad_web::api::aftercare::prepare_answers(&planned.instruments, &body)
+                            .map_err(|e| anyhow::anyhow!("seeded check-in answers: {e:?}"))?;
+                    sealed = Some(self.seal(
+                        &p.key,
+                        &p.pid,
+                        dyad_web::api::aftercare::answers_place(&cid),
+                        &prepared.plain,
+                    )?);
+                    answered_at = Some(at);
+                    self.audit(
+                        at,
+                        AuditEntry::new(&p.uid, "participant", "write")
+                            .subject(&p.pid)
+                            .resource("check_in")
+                            .outcome("allow"),
+                    );
+                    if !prepared.signals.is_empty() {
+                        self.alert(
+                            duo_id,
+                            p,
+                            &cid,
+                            &planned.point,
+                            at,
+                            &prepared.signals,
+                            clinician,
+                            batch,
+                        )?;
+                    }
+                }
+                batch.push(
+                    "checkins",
+                    vec![
+                        cid.into(),
+                        p.pid.clone().into(),
+                        duo_id.into(),
+                        session_id.into(),
+                        planned.point.clone().into(),
+                        planned.instruments.join(",").into(),
+                        planned.due_at.into(),
+                        planned.closes_at.into(),
+                        answered_at.into(),
+                        sealed.into(),
+                        closed_at.into(),
+                    ],
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Answers to one check-in: the wellbeing check and each instrument asked, mostly calm
+    /// and easing over the months (`k` counts the check-ins since the session). Items that
+    /// signal risk are answered at their lowest; a few people ask the team to get in touch.
+    fn checkin_answers(
+        &mut self,
+        instruments: &[String],
+        k: usize,
+    ) -> dyad_web::api::aftercare::CheckInAnswers {
+        use dyad_core::aftercare::Answer;
+        let r = &mut self.rng;
+        let lift = (k as i64).min(3);
+        let mut wellbeing = BTreeMap::new();
+        wellbeing.insert(
+            "mood".to_string(),
+            Answer::Number(r.gen_range(3 + lift..=9)),
+        );
+        wellbeing.insert(
+            "sleep".to_string(),
+            Answer::Number(r.gen_range(2 + lift..=9)),
+        );
+        wellbeing.insert("self_harm".to_string(), Answer::Text("no".into()));
+        let contact = if r.gen_bool(0.03) { "yes" } else { "no" };
+        wellbeing.insert("contact".to_string(), Answer::Text(contact.into()));
+        let mut answers = BTreeMap::new();
+        for id in instruments {
+            let Some(def) = self.form.instruments().get(id) else {
+                continue;
+            };
+            let risky: Vec<usize> = self
+                .checkin_knowledge
+                .signals
+                .iter()
+                .filter(|s| s.instrument.as_deref() == Some(id.as_str()))
+                .filter_map(|s| s.item)
+                .collect();
+            let items = def
+                .items
+                .iter()
+                .map(|item| {
+                    let n = item.options.len();
+                    let i = if risky.contains(&item.number) || n == 0 {
+                        0
+                    } else {
+                        // Low answers are likelier: the smaller of two rolls.
+                        r.gen_range(0..n).min(r.gen_range(0..n))
+                    };
+                    item.options.get(i).map_or(0, |o| o.value)
+                })
+                .collect();
+            answers.insert(id.clone(), items);
+        }
+        dyad_web::api::aftercare::CheckInAnswers {
+            wellbeing,
+            instruments: answers,
+        }
+    }
+
+    /// The alert an answer with risk signals opened, and what the clinician did with it.
+    #[allow(clippy::too_many_arguments)]
+    fn alert(
+        &mut self,
+        duo_id: &str,
+        p: &Person,
+        checkin_id: &str,
+        point: &str,
+        opened: i64,
+        signals: &[String],
+        clinician: &(String, String),
+        batch: &mut Batch,
+    ) -> anyhow::Result<()> {
+        let aid = new_id();
+        let sealed = self.seal(
+            &p.key,
+            &p.pid,
+            dyad_web::api::aftercare::signals_place(&aid),
+            signals.join(",").as_bytes(),
+        )?;
+        self.audit(
+            opened,
+            AuditEntry::new("system", "system", "open_alert")
+                .subject(&p.pid)
+                .resource("alerts")
+                .reason(&format!("check-in {point}")),
+        );
+        let acknowledged = opened + self.rng.gen_range(5..50) * MICROS_PER_MINUTE;
+        let resolved = acknowledged + self.rng.gen_range(1..48) * 60 * MICROS_PER_MINUTE;
+        let (status, acknowledged, resolved) = if resolved <= self.now {
+            ("resolved", Some(acknowledged), Some(resolved))
+        } else if acknowledged <= self.now {
+            ("acknowledged", Some(acknowledged), None)
+        } else {
+            ("open", None, None)
+        };
+        for (at, action) in [
+            (acknowledged, "alert_acknowledge"),
+            (resolved, "alert_resolve"),
+        ] {
+            if let Some(at) = at {
+                self.audit(
+                    at,
+                    AuditEntry::new(&clinician.0, "clinician", action)
+                        .subject(&p.pid)
+                        .resource("alerts")
+                        .reason(&aid),
+                );
+            }
+        }
+        let by = |at: Option<i64>| at.map(|_| clinician.0.clone());
+        batch.push(
+            "alerts",
+            vec![
+                aid.clone().into(),
+                duo_id.into(),
+                p.pid.clone().into(),
+                checkin_id.into(),
+                sealed.into(),
+                status.into(),
+                opened.into(),
+                acknowledged.into(),
+                by(acknowledged).into(),
+                resolved.into(),
+                by(resolved).into(),
+                Cell::Int(None),
+            ],
+        );
+        Ok(())
+    }
+
     /// `n` more audit records: staff reading intakes and screening of seeded duos.
     fn audit_padding(&mut self, n: u64, batch: &mut Batch) {
         let year = days(365);
@@ -1986,6 +2239,7 @@ mod tests {
             sealer: Sealer::new(master),
             form,
             knowledge: dyad_core::screening::embedded().unwrap(),
+            checkin_knowledge: dyad_web::api::aftercare::knowledge().unwrap(),
             protocol: dyad_web::api::session::protocol().unwrap(),
             documents: Vec::new(),
             password_hash: String::new(),

@@ -45,7 +45,8 @@ pub fn knowledge() -> AppResult<&'static CheckInKnowledge> {
         .map_err(|e| AppError::Internal(e.clone()))
 }
 
-fn answers_place(id: &str) -> Place<'_> {
+/// Where an answered check-in's answers are sealed (under the participant's key).
+pub fn answers_place(id: &str) -> Place<'_> {
     Place {
         table: "checkins",
         row: id,
@@ -53,7 +54,8 @@ fn answers_place(id: &str) -> Place<'_> {
     }
 }
 
-fn signals_place(id: &str) -> Place<'_> {
+/// Where an alert's signal ids are sealed (under the participant's key).
+pub fn signals_place(id: &str) -> Place<'_> {
     Place {
         table: "alerts",
         row: id,
@@ -307,6 +309,84 @@ pub struct CheckInResult {
     pub crisis_contacts: Vec<String>,
 }
 
+/// An answered check-in as it is stored: the sealed part in plain (JSON) and the ids of the
+/// risk signals its answers raise.
+pub struct PreparedAnswers {
+    pub plain: Vec<u8>,
+    pub signals: Vec<String>,
+}
+
+/// Checks the answers to a check-in that asks `instruments` (every problem at once), scores
+/// each instrument and finds the risk signals: what [`apply_answer`] seals at
+/// [`answers_place`] under the participant's key, and what bulk writers such as
+/// `dyad dev seed` seal the same way.
+pub fn prepare_answers(
+    instruments: &[String],
+    body: &CheckInAnswers,
+) -> AppResult<PreparedAnswers> {
+    let k = knowledge()?;
+    let form = crate::api::intake::form()?;
+    let mut errors: Vec<FieldError> = k
+        .check(&body.wellbeing)
+        .into_iter()
+        .map(|p| FieldError::new(&format!("wellbeing.{}", p.key), p.message))
+        .collect();
+    let mut scores = BTreeMap::new();
+    for instrument in instruments {
+        let Some(def) = form.instruments().get(instrument) else {
+            return Err(AppError::Internal(format!(
+                "the protocol asks for instrument {instrument}, which is not loaded"
+            )));
+        };
+        match body.instruments.get(instrument) {
+            None => errors.push(FieldError::new(
+                &format!("instruments.{instrument}"),
+                format!("Answer each of the {} questions.", def.items.len()),
+            )),
+            Some(answers) => match def.score(answers, None) {
+                Ok(s) => {
+                    scores.insert(
+                        instrument.clone(),
+                        StoredScore {
+                            total: s.total,
+                            max_total: s.max_total,
+                            band: s.band.map(|b| b.label),
+                        },
+                    );
+                }
+                Err(e) => errors.push(FieldError::new(
+                    &format!("instruments.{instrument}"),
+                    e.to_string(),
+                )),
+            },
+        }
+    }
+    for extra in body.instruments.keys() {
+        if !instruments.contains(extra) {
+            errors.push(FieldError::new(
+                &format!("instruments.{extra}"),
+                "This instrument is not asked at this check-in.",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let signals: Vec<String> = k
+        .signals(&body.wellbeing, &body.instruments)
+        .into_iter()
+        .map(|s| s.id.clone())
+        .collect();
+    let stored = Stored {
+        wellbeing: body.wellbeing.clone(),
+        instruments: body.instruments.clone(),
+        scores,
+        signals: signals.clone(),
+    };
+    let plain = serde_json::to_vec(&stored).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(PreparedAnswers { plain, signals })
+}
+
 /// Shared by the page and the API: stores the answers of one's own open check-in, and on a
 /// risk answer opens an alert for the care team.
 pub async fn apply_answer(
@@ -341,66 +421,7 @@ pub async fn apply_answer(
         }
         _ => {}
     }
-    let k = knowledge()?;
-    let form = crate::api::intake::form()?;
-    let mut errors: Vec<FieldError> = k
-        .check(&body.wellbeing)
-        .into_iter()
-        .map(|p| FieldError::new(&format!("wellbeing.{}", p.key), p.message))
-        .collect();
-    let mut scores = BTreeMap::new();
-    for instrument in &c.instruments {
-        let Some(def) = form.instruments().get(instrument) else {
-            return Err(AppError::Internal(format!(
-                "the protocol asks for instrument {instrument}, which is not loaded"
-            )));
-        };
-        match body.instruments.get(instrument) {
-            None => errors.push(FieldError::new(
-                &format!("instruments.{instrument}"),
-                format!("Answer each of the {} questions.", def.items.len()),
-            )),
-            Some(answers) => match def.score(answers, None) {
-                Ok(s) => {
-                    scores.insert(
-                        instrument.clone(),
-                        StoredScore {
-                            total: s.total,
-                            max_total: s.max_total,
-                            band: s.band.map(|b| b.label),
-                        },
-                    );
-                }
-                Err(e) => errors.push(FieldError::new(
-                    &format!("instruments.{instrument}"),
-                    e.to_string(),
-                )),
-            },
-        }
-    }
-    for extra in body.instruments.keys() {
-        if !c.instruments.contains(extra) {
-            errors.push(FieldError::new(
-                &format!("instruments.{extra}"),
-                "This instrument is not asked at this check-in.",
-            ));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
-    let signals: Vec<String> = k
-        .signals(&body.wellbeing, &body.instruments)
-        .into_iter()
-        .map(|s| s.id.clone())
-        .collect();
-    let stored = Stored {
-        wellbeing: body.wellbeing.clone(),
-        instruments: body.instruments.clone(),
-        scores,
-        signals: signals.clone(),
-    };
-    let plain = serde_json::to_vec(&stored).map_err(|e| AppError::Internal(e.to_string()))?;
+    let PreparedAnswers { plain, signals } = prepare_answers(&c.instruments, body)?;
     let sealed = state
         .sealer
         .seal(

@@ -14,8 +14,9 @@ use dyad_core::research::{
 use dyad_core::time::from_micros;
 use dyad_store::Db;
 use dyad_store::audit::AuditEntry;
+use dyad_store::db::IN_LIST;
 use dyad_store::research::{self as store, Study};
-use dyad_store::sealing::Sealer;
+use dyad_store::sealing::{DataKey, Sealer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -263,6 +264,9 @@ pub struct Export {
 /// Everyone whose research consent is current (for the study's documents when a study is
 /// given), with their events. The key to the people stays in the database; nothing here
 /// names anyone.
+///
+/// People are read a batch at a time ([`dyad_store::db::IN_LIST`] candidates): a few queries
+/// per batch for all of them, and each person's data key unwrapped once.
 pub async fn gather(
     db: &Db,
     sealer: &Sealer,
@@ -271,67 +275,135 @@ pub async fn gather(
     now: i64,
 ) -> AppResult<(Vec<FieldDef>, Vec<Subject>)> {
     let mut subjects = Vec::new();
-    for c in store::candidates(db).await? {
-        let acceptances: Vec<ResearchAcceptance> = store::research_acceptances(db, &c.user_id)
-            .await?
+    gather_each(db, sealer, form, study, now, |batch| {
+        subjects.extend(batch);
+        Ok(())
+    })
+    .await?;
+    Ok((model::dictionary(form), subjects))
+}
+
+/// [`gather`] a batch of subjects at a time, in order, handing each batch to `each`: what
+/// lets an export write its rows without holding everyone's events at once.
+pub async fn gather_each(
+    db: &Db,
+    sealer: &Sealer,
+    form: &dyad_core::forms::Form,
+    study: Option<&Study>,
+    now: i64,
+    mut each: impl FnMut(Vec<Subject>) -> AppResult<()>,
+) -> AppResult<()> {
+    for batch in store::candidates(db).await?.chunks(IN_LIST) {
+        let mut subjects = Vec::new();
+        gather_batch(db, sealer, form, study, now, batch, &mut subjects).await?;
+        each(subjects)?;
+    }
+    Ok(())
+}
+
+/// [`gather`] for one batch of candidates, in their order.
+async fn gather_batch(
+    db: &Db,
+    sealer: &Sealer,
+    form: &dyad_core::forms::Form,
+    study: Option<&Study>,
+    now: i64,
+    batch: &[store::Candidate],
+    subjects: &mut Vec<Subject>,
+) -> AppResult<()> {
+    let ids = |f: fn(&store::Candidate) -> &String, of: &[&store::Candidate]| -> Vec<String> {
+        of.iter().map(|c| f(c).clone()).collect()
+    };
+    let all: Vec<&store::Candidate> = batch.iter().collect();
+    let acceptances = store::research_acceptances_of(db, &ids(|c| &c.user_id, &all)).await?;
+    let withdrawals = store::research_withdrawals_of(db, &ids(|c| &c.participant_id, &all)).await?;
+    let mut consenting = Vec::new();
+    for c in batch {
+        let acceptances: Vec<ResearchAcceptance> = acceptances
+            .get(&c.user_id)
             .into_iter()
+            .flatten()
             .map(|(document_id, version, at)| ResearchAcceptance {
-                document_id,
-                version,
-                accepted_at: from_micros(at),
+                document_id: document_id.clone(),
+                version: version.clone(),
+                accepted_at: from_micros(*at),
             })
             .collect();
-        let withdrawals: Vec<jiff::Timestamp> = store::research_withdrawals(db, &c.participant_id)
-            .await?
+        let withdrawals: Vec<jiff::Timestamp> = withdrawals
+            .get(&c.participant_id)
             .into_iter()
-            .map(from_micros)
+            .flatten()
+            .map(|at| from_micros(*at))
             .collect();
-        let Some(consent) = current_research_consent(
+        if let Some(consent) = current_research_consent(
             &acceptances,
             &withdrawals,
             study.map(|s| s.document_ids.as_slice()),
-        ) else {
-            continue;
+        ) {
+            consenting.push((c, consent));
+        }
+    }
+    if consenting.is_empty() {
+        return Ok(());
+    }
+
+    // What the consenting people's events are made of, for all of them at once.
+    let people: Vec<&store::Candidate> = consenting.iter().map(|(c, _)| *c).collect();
+    let pids = ids(|c| &c.participant_id, &people);
+    let mut versions = dyad_store::intake::versions_of_many(db, &pids).await?;
+    let mut checkins = dyad_store::aftercare::answered_checkins_of(db, &pids).await?;
+    let pairs: Vec<(String, String)> = people
+        .iter()
+        .map(|c| (c.duo_id.clone(), c.participant_id.clone()))
+        .collect();
+    let mut sessions = store::sessions_of_participants(db, &pairs).await?;
+    let sealed: Vec<String> = pids
+        .iter()
+        .filter(|p| versions.contains_key(*p) || checkins.contains_key(*p))
+        .cloned()
+        .collect();
+    let mut keys = sealer.data_keys(db, &sealed).await?;
+
+    let mut included = Vec::new();
+    for (c, consent) in consenting {
+        let pid = &c.participant_id;
+        // The person's data key, unwrapped once for all their sealed answers. `None`: it was
+        // destroyed (erased). A person with no key row yet goes the ordinary way, which
+        // creates one on first use.
+        let key = match keys.remove(pid) {
+            Some(key) => key,
+            None if sealed.contains(pid) => match sealer.data_key(db, pid, now).await {
+                Ok(key) => Some(key),
+                Err(dyad_store::StoreError::KeyDestroyed) => None,
+                Err(e) => return Err(e.into()),
+            },
+            None => None,
         };
         let mut events = Vec::new();
         let mut gender = "unknown".to_string();
-        if let Some(v) = dyad_store::intake::versions_of(db, &c.participant_id)
-            .await?
-            .pop()
-        {
-            match sealer
-                .open(
-                    db,
-                    &c.participant_id,
-                    version_place(&v.id),
-                    &v.answers_sealed,
-                    now,
-                )
-                .await
-            {
-                Ok(plain) => {
-                    let answers: Value = serde_json::from_slice(&plain)
-                        .map_err(|e| AppError::Internal(format!("stored intake: {e}")))?;
-                    gender = match answers.get("sex").and_then(Value::as_str) {
-                        Some(g @ ("female" | "male" | "other")) => g.to_string(),
-                        _ => "unknown".into(),
-                    };
-                    events.push(model::intake_event(
-                        form,
-                        &answers,
-                        from_micros(v.submitted_at),
-                    ));
-                }
-                // An erased key: nothing of this person can be read, so nothing leaves.
-                Err(dyad_store::StoreError::KeyDestroyed) => continue,
-                Err(e) => return Err(e.into()),
-            }
+        if let Some(v) = versions.remove(pid).and_then(|mut v| v.pop()) {
+            // An erased key: nothing of this person can be read, so nothing leaves.
+            let Some(key) = &key else {
+                continue;
+            };
+            let plain = key.open(pid, version_place(&v.id), &v.answers_sealed)?;
+            let answers: Value = serde_json::from_slice(&plain)
+                .map_err(|e| AppError::Internal(format!("stored intake: {e}")))?;
+            gender = match answers.get("sex").and_then(Value::as_str) {
+                Some(g @ ("female" | "male" | "other")) => g.to_string(),
+                _ => "unknown".into(),
+            };
+            events.push(model::intake_event(
+                form,
+                &answers,
+                from_micros(v.submitted_at),
+            ));
         }
-        for (i, (at, one_person, closed)) in
-            store::sessions_of_participant(db, &c.duo_id, &c.participant_id)
-                .await?
-                .into_iter()
-                .enumerate()
+        for (i, (at, one_person, closed)) in sessions
+            .remove(pid)
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
         {
             events.push(model::session_event(
                 i + 1,
@@ -340,38 +412,58 @@ pub async fn gather(
                 closed,
             ));
         }
-        events.extend(checkin_events(db, sealer, form, &c.participant_id, now).await?);
-        let code = store::subject_code(db, &c.participant_id, now).await?;
-        let (dyad_code, offset_days) = store::duo_code(db, &c.duo_id, now, |taken| {
-            model::pick_offset(rand::random::<u64>(), taken)
-        })
-        .await?;
+        let answered = checkins.remove(pid).unwrap_or_default();
+        if !answered.is_empty() {
+            let Some(key) = &key else {
+                return Err(dyad_store::StoreError::KeyDestroyed.into());
+            };
+            events.extend(checkin_events(form, key, pid, answered)?);
+        }
+        included.push((c, consent, gender, events));
+    }
+
+    // Research codes for everyone included, and the duos' codes and date offsets.
+    let included_pids: Vec<String> = included
+        .iter()
+        .map(|(c, ..)| c.participant_id.clone())
+        .collect();
+    let codes = store::subject_codes(db, &included_pids, now).await?;
+    let duo_ids: Vec<String> = included.iter().map(|(c, ..)| c.duo_id.clone()).collect();
+    let duo_codes = store::duo_codes(db, &duo_ids, now, |taken| {
+        model::pick_offset(rand::random::<u64>(), taken)
+    })
+    .await?;
+    for (c, consent, gender, events) in included {
+        let (Some(code), Some((dyad_code, offset_days))) =
+            (codes.get(&c.participant_id), duo_codes.get(&c.duo_id))
+        else {
+            return Err(AppError::Internal("a research code was not stored".into()));
+        };
         subjects.push(Subject {
-            code,
-            dyad_code,
-            member_role: c.member_role,
-            relationship: c.relationship,
-            offset_days,
+            code: code.clone(),
+            dyad_code: dyad_code.clone(),
+            member_role: c.member_role.clone(),
+            relationship: c.relationship.clone(),
+            offset_days: *offset_days,
             gender,
             consent,
             events,
         });
     }
-    Ok((model::dictionary(form), subjects))
+    Ok(())
 }
 
-/// Check-in events of one participant: each answered check-in, with the instruments asked
-/// at it (the short wellbeing questions are not exported).
-async fn checkin_events(
-    db: &Db,
-    sealer: &Sealer,
+/// Check-in events of one participant from their answered check-ins (in the order they
+/// open), with the instruments asked at each (the short wellbeing questions are not
+/// exported).
+fn checkin_events(
     form: &dyad_core::forms::Form,
+    key: &DataKey,
     participant_id: &str,
-    now: i64,
+    answered: Vec<dyad_store::aftercare::CheckIn>,
 ) -> AppResult<Vec<model::Event>> {
     let mut events = Vec::new();
-    let answered = dyad_store::aftercare::checkins_of(db, participant_id)
-        .await?
+    let answered = answered
         .into_iter()
         .filter_map(|c| Some((c.answered_at?, c.answers_sealed.clone()?, c)));
     for (number, (at, sealed, c)) in answered.enumerate() {
@@ -380,7 +472,7 @@ async fn checkin_events(
             row: &c.id,
             field: "answers",
         };
-        let plain = sealer.open(db, participant_id, place, &sealed, now).await?;
+        let plain = key.open(participant_id, place, &sealed)?;
         let stored: Value = serde_json::from_slice(&plain)
             .map_err(|e| AppError::Internal(format!("stored check-in: {e}")))?;
         let instruments: std::collections::BTreeMap<String, Vec<i64>> = stored
@@ -407,7 +499,7 @@ pub async fn build(
     format: Format,
     now: i64,
 ) -> AppResult<Export> {
-    let (fields, subjects) = gather(db, sealer, form, study, now).await?;
+    let fields = model::dictionary(form);
     let meta = ExportMeta {
         protocol_id: study.map(|s| s.protocol_id.clone()),
     };
@@ -421,22 +513,30 @@ pub async fn build(
         meta.protocol_id.as_deref().unwrap_or("any")
     );
     let csv_err = |e: csv::Error| AppError::Internal(format!("writing csv: {e}"));
-    let participants = subjects.len();
+    let mut participants = 0;
     Ok(match format {
         Format::Redcap => {
-            let rows = subjects.iter().map(|s| s.events.len()).sum();
+            // Rows are written as each batch of people is read; only the text is kept.
+            let mut records = model::RecordsCsv::new(&fields).map_err(csv_err)?;
+            let mut events = model::EventForms::default();
+            let mut rows = 0;
+            gather_each(db, sealer, form, study, now, |batch| {
+                participants += batch.len();
+                rows += batch.iter().map(|s| s.events.len()).sum::<usize>();
+                records.write(&batch).map_err(csv_err)?;
+                events.add(&batch);
+                Ok(())
+            })
+            .await?;
             let files = [
                 (
                     "data_dictionary.csv",
                     model::redcap_dictionary_csv(&fields).map_err(csv_err)?,
                 ),
-                (
-                    "records.csv",
-                    model::redcap_records_csv(&fields, &subjects).map_err(csv_err)?,
-                ),
+                ("records.csv", records.finish().map_err(csv_err)?),
                 (
                     "instrument_event_mapping.csv",
-                    model::redcap_event_mapping_csv(&subjects).map_err(csv_err)?,
+                    events.csv().map_err(csv_err)?,
                 ),
             ];
             Export {
@@ -449,11 +549,24 @@ pub async fn build(
             }
         }
         Format::Fhir => {
-            let bundle = model::fhir_bundle(&meta, &subjects);
-            let rows = bundle["entry"].as_array().map_or(0, Vec::len);
+            // The bundle groups people by duo, so everyone is gathered first; its resources
+            // carry the scored instruments, not the REDCap values, which are let go at once.
+            let mut subjects = Vec::new();
+            gather_each(db, sealer, form, study, now, |batch| {
+                for mut s in batch {
+                    for e in &mut s.events {
+                        e.values.clear();
+                    }
+                    subjects.push(s);
+                }
+                Ok(())
+            })
+            .await?;
+            participants = subjects.len();
+            let (bytes, rows) = model::fhir_bundle_json(&meta, &subjects)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
             Export {
-                bytes: serde_json::to_vec_pretty(&bundle)
-                    .map_err(|e| AppError::Internal(e.to_string()))?,
+                bytes,
                 content_type: "application/fhir+json",
                 file_name: format!("{stem}-fhir.json"),
                 participants,

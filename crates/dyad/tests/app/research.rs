@@ -50,7 +50,7 @@ async fn get_bytes(app: &TestApp, token: &str, path: &str) -> (StatusCode, Vec<u
     (r.status(), r.bytes().await.unwrap().to_vec())
 }
 
-fn unzip(bytes: &[u8]) -> BTreeMap<String, String> {
+pub(crate) fn unzip(bytes: &[u8]) -> BTreeMap<String, String> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     let mut out = BTreeMap::new();
     for i in 0..zip.len() {
@@ -62,7 +62,7 @@ fn unzip(bytes: &[u8]) -> BTreeMap<String, String> {
     out
 }
 
-fn table(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+pub(crate) fn table(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
     let mut r = csv::Reader::from_reader(text.as_bytes());
     let head = r.headers().unwrap().iter().map(String::from).collect();
     let rows = r

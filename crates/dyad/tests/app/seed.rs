@@ -189,6 +189,113 @@ async fn seeded_people_use_the_pages_and_the_api() {
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert!(created["seq"].as_i64().unwrap() > 1, "{created}");
 
+    // Aftercare: check-ins after each closed session, answered ones sealed and scored as a
+    // real answer is, others missed, open or still to come.
+    let counts: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT CASE WHEN answered_at IS NULL THEN 0 ELSE 1 END, COUNT(*) FROM checkins GROUP BY 1 ORDER BY 1",
+    )
+    .fetch_all(&app.state.db.pool)
+    .await
+    .unwrap();
+    assert!(
+        counts.len() == 2 && counts.iter().all(|(_, n)| *n > 0),
+        "answered and unanswered check-ins: {counts:?}"
+    );
+    assert_eq!(
+        report.rows.get("checkins").copied(),
+        Some(counts.iter().map(|(_, n)| *n as u64).sum::<u64>()),
+        "{report:?}"
+    );
+    assert!(
+        report.describe().contains(" checkins "),
+        "{}",
+        report.describe()
+    );
+    let (pid, duo_id, email): (String, String, String) = sqlx::query_as(
+        "SELECT c.participant_id, c.duo_id, u.email FROM checkins c \
+         JOIN participants p ON p.id = c.participant_id JOIN users u ON u.id = p.user_id \
+         WHERE c.answered_at IS NOT NULL AND c.instruments <> '' ORDER BY c.answered_at LIMIT 1",
+    )
+    .fetch_one(&app.state.db.pool)
+    .await
+    .expect("a check-in answered with instruments");
+    let person = participant_token(&app, &email).await;
+    let (status, mine) = app.get_bearer(&person, "/api/v1/me/checkins").await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    let mine = mine.as_array().expect("a list of check-ins");
+    let answered: Vec<_> = mine.iter().filter(|c| c["status"] == "answered").collect();
+    assert!(!answered.is_empty(), "{mine:?}");
+    assert!(
+        answered
+            .iter()
+            .all(|c| c["answers"]["wellbeing"]["mood"].is_i64()),
+        "{answered:?}"
+    );
+    assert!(
+        answered
+            .iter()
+            .any(|c| c["scores"]["phq9"]["total"].is_i64()),
+        "{answered:?}"
+    );
+    page(&app, &person, "/checkins").await;
+    page(&app, &person, "/outcomes").await;
+    let (status, outcomes) = app.get_bearer(&person, "/api/v1/me/outcomes").await;
+    assert_eq!(status, StatusCode::OK, "{outcomes}");
+    let phq9 = outcomes["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["instrument"] == "phq9")
+        .expect("a PHQ-9 series")
+        .clone();
+    assert!(phq9["baseline"]["total"].is_i64(), "{phq9}");
+    assert!(!phq9["points"].as_array().unwrap().is_empty(), "{phq9}");
+    // The duo's clinician reads the same outcomes.
+    let (clinician_email,): (String,) = sqlx::query_as(
+        "SELECT u.email FROM duo_team t JOIN users u ON u.id = t.user_id \
+         WHERE t.duo_id = $1 AND t.team_role = 'clinician'",
+    )
+    .bind(&duo_id)
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
+    // (Signed in already when it is the same clinician: a code is taken once.)
+    let their_clinician = if clinician_email == t.clinician.email {
+        clinician.clone()
+    } else {
+        staff_token(&app, &report, &clinician_email).await
+    };
+    let (status, seen) = app
+        .get_bearer(
+            &their_clinician,
+            &format!("/api/v1/participants/{pid}/outcomes"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{seen}");
+    assert_eq!(seen["series"], outcomes["series"]);
+    page(&app, &their_clinician, &format!("/duos/{duo_id}/outcomes")).await;
+
+    // The research export reads the seeded check-ins: rows with their scores.
+    let export = dyad_web::api::research::build(
+        &app.state.db,
+        &app.state.sealer,
+        dyad_web::api::intake::form().unwrap(),
+        None,
+        dyad_web::api::research::Format::Redcap,
+        app.state.now(),
+    )
+    .await
+    .expect("the research export of seeded data");
+    let files = crate::research::unzip(&export.bytes);
+    let (head, rows) = crate::research::table(&files["records.csv"]);
+    let col = |name: &str| head.iter().position(|h| h == name).unwrap();
+    let scored = rows
+        .iter()
+        .filter(|r| r[col("redcap_event_name")].starts_with("checkin_"))
+        .filter(|r| !r[col("checkin_phq9_total")].is_empty())
+        .count();
+    assert!(scored > 0, "check-in rows with a PHQ-9 total in the export");
+
     // The chain holds the seeded trail and everything the requests above appended.
     let verified = dyad_store::audit::verify(&app.state.db).await.unwrap();
     assert!(verified.ok(), "{verified:?}");
