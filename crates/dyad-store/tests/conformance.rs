@@ -1665,6 +1665,23 @@ async fn audit_groups_from_two_instances(db: Db) {
 
 conformance!(audit_groups_from_two_instances => audit_groups_two_instances_sqlite, audit_groups_two_instances_postgres);
 
+/// Connections are set up for small queries: no JIT compilation on PostgreSQL, and the
+/// planner's statistics can be gathered after a bulk load on either backend.
+async fn planner_settings(db: Db) {
+    if db.backend == Backend::Postgres {
+        for _ in 0..3 {
+            let jit: String = sqlx::query_scalar("SHOW jit")
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+            assert_eq!(jit, "off", "every pooled connection has JIT off");
+        }
+    }
+    db.refresh_statistics().await.expect("statistics gathered");
+}
+
+conformance!(planner_settings => planner_settings_sqlite, planner_settings_postgres);
+
 /// What `audit::list` should return, computed from the rows themselves.
 fn expected_list(rows: &[AuditRow], f: &AuditFilter) -> Vec<i64> {
     let mut out: Vec<i64> = rows
