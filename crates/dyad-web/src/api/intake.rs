@@ -413,7 +413,8 @@ pub struct StaffIntake {
     pub version: Option<i64>,
     pub form_version: Option<String>,
     pub submitted_at: Option<String>,
-    #[schema(value_type = Object)]
+    /// The newest submitted answers; `null` while nothing has been submitted.
+    #[schema(value_type = Option<Object>)]
     pub answers: Option<Value>,
     #[schema(value_type = Object)]
     pub scores: BTreeMap<String, Score>,

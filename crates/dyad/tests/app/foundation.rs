@@ -194,6 +194,12 @@ async fn openapi_document_is_served_and_complete() {
             "{p} missing from the OpenAPI document"
         );
     }
+    // A field the API answers with `null` must say so (schemathesis checks every answer).
+    let answers = &doc["components"]["schemas"]["StaffIntake"]["properties"]["answers"];
+    assert!(
+        answers.to_string().contains("null"),
+        "the team's intake view answers null before anything is submitted: {answers}"
+    );
 }
 
 #[tokio::test]
