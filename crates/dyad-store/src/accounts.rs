@@ -286,22 +286,10 @@ pub async fn create_session(db: &Db, s: &AuthSession) -> StoreResult<()> {
 }
 
 pub async fn session_by_hash(db: &Db, token_hash: &str) -> StoreResult<Option<AuthSession>> {
-    let row: Option<(String, String, String, i64, i64, i64, i64)> = sqlx::query_as(
-        "SELECT token_hash, user_id, csrf_token, created_at, last_seen_at, idle_micros, expires_at \
-         FROM auth_sessions WHERE token_hash = $1",
-    )
-    .bind(token_hash)
-    .fetch_optional(&db.pool)
-    .await?;
-    Ok(row.map(|r| AuthSession {
-        token_hash: r.0,
-        user_id: r.1,
-        csrf_token: r.2,
-        created_at: r.3,
-        last_seen_at: r.4,
-        idle_micros: r.5,
-        expires_at: r.6,
-    }))
+    // The same query signed-in requests use, so the stories that test sessions test it.
+    Ok(session_and_user(db, token_hash)
+        .await?
+        .map(|(session, _)| session))
 }
 
 /// A session and its account in one round trip: every signed-in request starts here.

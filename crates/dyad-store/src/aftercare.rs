@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use crate::db::{Db, IN_LIST, placeholders};
+use crate::db::{Db, IN_LIST, numbered_params};
 use crate::error::StoreResult;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,7 +125,7 @@ pub async fn answered_checkins_of(
         let sql = format!(
             "SELECT {CHECKIN_COLUMNS} FROM checkins WHERE participant_id IN ({}) \
              AND answered_at IS NOT NULL AND answers IS NOT NULL ORDER BY participant_id, due_at, point",
-            placeholders(1, ids.len())
+            numbered_params(1, ids.len())
         );
         let mut query = sqlx::query_as::<_, CheckInRow>(sqlx::AssertSqlSafe(sql));
         for id in ids {

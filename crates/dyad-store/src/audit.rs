@@ -245,20 +245,10 @@ async fn insert_after_tail(db: &Db, records: &[(&AuditEntry, i64)]) -> StoreResu
         "INSERT INTO audit_log (seq, at, actor_id, actor_role, action, subject_id, resource, \
          outcome, reason, flags, prev_hash, hash) VALUES ",
     );
-    for i in 0..records.len() {
-        let b = i * 12;
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for k in 1..=12 {
-            if k > 1 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("${}", b + k));
-        }
-        sql.push(')');
-    }
+    let rows: Vec<String> = (0..records.len())
+        .map(|i| format!("({})", crate::db::numbered_params(i * 12 + 1, 12)))
+        .collect();
+    sql.push_str(&rows.join(", "));
     for _ in 0..64 {
         let last: Option<(i64, String)> =
             sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")

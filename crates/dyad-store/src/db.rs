@@ -229,8 +229,8 @@ fn with_query(url: &str, param: &str) -> String {
 /// parameter limits, and few enough that each statement stays cheap to bind.
 pub const IN_LIST: usize = 500;
 
-/// `$first, $first+1, …` for `n` parameters, for an `IN (…)` list.
-pub(crate) fn placeholders(first: usize, n: usize) -> String {
+/// `$first, $first+1, …` for `n` bound parameters: an `IN (…)` list or a row of `VALUES`.
+pub(crate) fn numbered_params(first: usize, n: usize) -> String {
     (first..first + n)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()

@@ -154,10 +154,7 @@ pub async fn details_of(db: &Db, duo_ids: &[String], now: i64) -> StoreResult<Du
     if duo_ids.is_empty() {
         return Ok(out);
     }
-    let list = (1..=duo_ids.len())
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = crate::db::numbered_params(1, duo_ids.len());
     let rows: Vec<ParticipantRow> = duo_ids
         .iter()
         .fold(

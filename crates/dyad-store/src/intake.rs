@@ -4,7 +4,7 @@
 use crate::accounts::new_id;
 use std::collections::HashMap;
 
-use crate::db::{Db, IN_LIST, placeholders};
+use crate::db::{Db, IN_LIST, numbered_params};
 use crate::error::{StoreError, StoreResult};
 
 #[derive(Debug, Clone)]
@@ -204,7 +204,7 @@ pub async fn versions_of_many(
         let sql = format!(
             "SELECT participant_id, id, version, form_version, answers, submitted_at, amendment_reason, requested_by \
              FROM intake_versions WHERE participant_id IN ({}) ORDER BY participant_id, version",
-            placeholders(1, ids.len())
+            numbered_params(1, ids.len())
         );
         let mut query = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql));
         for id in ids {

@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::accounts::new_id;
-use crate::db::{Db, IN_LIST, placeholders};
+use crate::db::{Db, IN_LIST, numbered_params};
 use crate::duos::pseudonym;
 use crate::error::{StoreError, StoreResult};
 
@@ -204,7 +204,7 @@ where
     R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
 {
     for chunk in ids.chunks(IN_LIST) {
-        let sql = sql.replace("{ids}", &placeholders(1, chunk.len()));
+        let sql = sql.replace("{ids}", &numbered_params(1, chunk.len()));
         let mut query = sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(sql));
         for id in chunk {
             query = query.bind(id);

@@ -15,7 +15,7 @@ use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use crate::db::{Db, IN_LIST, placeholders};
+use crate::db::{Db, IN_LIST, numbered_params};
 use crate::error::{StoreError, StoreResult};
 
 const FORMAT_V1: u8 = 1;
@@ -250,7 +250,7 @@ impl Sealer {
         for chunk in owners.chunks(IN_LIST) {
             let sql = format!(
                 "SELECT owner_id, wrapped_key FROM data_keys WHERE owner_id IN ({})",
-                placeholders(1, chunk.len())
+                numbered_params(1, chunk.len())
             );
             let mut query =
                 sqlx::query_as::<_, (String, Option<Vec<u8>>)>(sqlx::AssertSqlSafe(sql));

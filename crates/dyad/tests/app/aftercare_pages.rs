@@ -37,14 +37,7 @@ async fn post(
     if let Some(t) = bearer {
         req = req.bearer_auth(t);
     }
-    let r = req.send().await.unwrap();
-    let status = r.status();
-    let location = r
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_string());
-    let body = r.text().await.unwrap();
-    (status, location.unwrap_or(body))
+    crate::helpers::status_and_target(req.send().await.unwrap()).await
 }
 
 fn csrf_of(page: &str) -> String {

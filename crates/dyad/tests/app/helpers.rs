@@ -465,7 +465,7 @@ pub async fn get(client: &reqwest::Client, app: &TestApp, path: &str) -> (Status
 }
 
 /// Answers the status and the redirect target, or the body when there is none.
-async fn status_and_target(r: reqwest::Response) -> (StatusCode, String) {
+pub async fn status_and_target(r: reqwest::Response) -> (StatusCode, String) {
     let status = r.status();
     let location = r
         .headers()

@@ -602,13 +602,7 @@ async fn form(
         .send()
         .await
         .unwrap();
-    let status = r.status();
-    let location = r
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_string());
-    let body = r.text().await.unwrap();
-    (status, location.unwrap_or(body))
+    crate::helpers::status_and_target(r).await
 }
 
 /// The steps the duo page offers, as the values of its forms' `transition` fields.
